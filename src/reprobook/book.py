@@ -1,0 +1,68 @@
+"""The book layer: hand the sources and results to Jupyter Book, keep the last good book."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from . import stamps
+from .errors import BookError
+from .hashing import files_under, tree_digest
+from .paths import Paths
+
+BOOK_INPUTS = ["book", "results", "_config.yml", "_toc.yml", "references.bib", "src/reprobook/sphinxext.py",
+               "src/reprobook/formatting.py"]
+
+
+def book_digest(paths: Paths, extra: str = "") -> str:
+    return tree_digest(paths.root, files_under(paths.root, BOOK_INPUTS)) + extra
+
+
+def jupyter_book() -> str:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    return str(exe) if exe.exists() else "jupyter-book"
+
+
+def sphinx_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("SOURCE_DATE_EPOCH", "946684800")
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def _run_builder(paths: Paths, builder: str, workdir: Path) -> None:
+    cmd = [jupyter_book(), "build", str(paths.root), "--path-output", str(workdir), "--builder", builder,
+           "-W", "-n", "--keep-going", "-q"]
+    proc = subprocess.run(cmd, cwd=paths.root, env=sphinx_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        text = proc.stdout + proc.stderr
+        lines = [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln or "rror" in ln]
+        detail = "\n".join(f"  {ln}" for ln in (lines or text.splitlines()[-25:])[:40])
+        log = paths.logs / f"book-{builder}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(text, encoding="utf-8")
+        raise BookError(f"the {builder} book build failed (warnings are errors); the last built book is unchanged.\n"
+                        f"{detail}\n  full log: {paths.rel(log)}")
+
+
+def build_html(paths: Paths, force: bool = False) -> bool:
+    """Build the HTML book into _build/html when its inputs changed. Returns True if it built."""
+    digest = book_digest(paths)
+    if not force and stamps.read(paths.stamps, "html") == digest and (paths.html / "index.html").is_file():
+        return False
+    work = paths.sphinx_work
+    _run_builder(paths, "html", work)
+    nxt, old = paths.build / "html.next", paths.build / "html.old"
+    for p in (nxt, old):
+        if p.exists():
+            shutil.rmtree(p)
+    shutil.copytree(work / "_build" / "html", nxt)
+    if paths.html.exists():
+        os.replace(paths.html, old)
+    os.replace(nxt, paths.html)
+    if old.exists():
+        shutil.rmtree(old)
+    stamps.write(paths.stamps, "html", digest)
+    return True

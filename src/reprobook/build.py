@@ -1,0 +1,106 @@
+"""`build`: validate, run stale jobs, publish results/ atomically, build the HTML book."""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+from . import book, pipeline as pl, spec, stamps
+from .errors import JobError
+from .hashing import files_under, tree_digest
+from .locking import project_lock
+from .paths import Paths
+
+NOOP_INPUTS = ["data", "notebooks", "src", "book", "results", "pipeline.yml", "_config.yml", "_toc.yml",
+               "references.bib", "requirements.lock", "pyproject.toml"]
+
+
+def fingerprint(paths: Paths) -> str:
+    """Everything a build reads; equal fingerprints mean the last build's outputs still hold."""
+    has_book = (paths.html / "index.html").is_file()
+    return tree_digest(paths.root, files_under(paths.root, NOOP_INPUTS)) + (":book" if has_book else ":nobook")
+
+
+def is_noop(paths: Paths) -> bool:
+    return stamps.read(paths.stamps, "noop") == fingerprint(paths)
+
+
+def check_inputs(paths: Paths) -> None:
+    """Data and bibliography checks, skipped when what they check is unchanged."""
+    from . import validate
+
+    digest = tree_digest(paths.root, files_under(paths.root, ["data"]))
+    if stamps.read(paths.stamps, "data") != digest:
+        stamps.clear(paths.stamps, "data")
+        validate.check(paths.datapackage, paths.root)
+        stamps.write(paths.stamps, "data", digest)
+    try:
+        from . import bibcheck
+    except ImportError:
+        return
+    bdigest = tree_digest(paths.root, files_under(paths.root, ["references.bib", "book"]))
+    if stamps.read(paths.stamps, "bib") != bdigest:
+        stamps.clear(paths.stamps, "bib")
+        bibcheck.check(paths)
+        stamps.write(paths.stamps, "bib", bdigest)
+
+
+def run_pipeline(paths: Paths, *, executor: str = "local", workers: int | None = None) -> dict:
+    """Bring results/ up to date. Raises JobError (results/ untouched) if any job fails."""
+    t0 = time.perf_counter()
+    pipeline = spec.load(paths.root)
+    pl.recover(paths)
+    check_inputs(paths)
+    plans = pl.plan_jobs(paths, pipeline)
+    for p in plans:
+        if p.state != "fresh":
+            pl.say(f"  {p.state:6} {p.job.name}: " + "; ".join(p.reasons))
+    outcomes = pl.execute_plans(paths, pipeline, plans, executor=executor, workers=workers)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        detail = "\n".join(f"  {o.job}: {o.error}\n    executed notebook: {o.executed}" for o in failed)
+        raise JobError(f"{len(failed)} job(s) failed; results/ and the book were left unchanged "
+                       f"(the {len(outcomes) - len(failed)} job(s) that succeeded are cached for the next run)\n{detail}")
+    changes = pl.publish(paths, pipeline, plans)
+    for c in changes:
+        pl.say(f"  {c}")
+    record = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "host": platform.node(), "executor": executor,
+        "seconds_pipeline": round(time.perf_counter() - t0, 3),
+        "jobs": {p.job.name: {"state": p.state, "reasons": p.reasons} for p in plans},
+        "executed": {o.job: round(o.seconds, 3) for o in outcomes},
+        "changes": changes,
+    }
+    return record
+
+
+def build(paths: Paths, *, executor: str = "local", workers: int | None = None, with_book: bool = True,
+          force_book: bool = False) -> dict:
+    if not force_book and is_noop(paths):
+        pl.say("up to date: nothing to execute, the book is current")
+        return {"noop": True}
+    with project_lock(paths.build_lock):
+        t0 = time.perf_counter()
+        record = run_pipeline(paths, executor=executor, workers=workers)
+        ran = len(record["executed"])
+        pl.say(f"pipeline: {ran} job(s) executed, {len(record['jobs']) - ran} up to date "
+               f"({record['seconds_pipeline']:.1f} s)")
+        if with_book:
+            t1 = time.perf_counter()
+            built = book.build_html(paths, force=force_book)
+            record["seconds_book"] = round(time.perf_counter() - t1, 3)
+            pl.say(f"book: {'built' if built else 'unchanged'} -> {paths.rel(paths.html)}/index.html"
+                   + (f" ({record['seconds_book']:.1f} s)" if built else ""))
+        record["seconds_total"] = round(time.perf_counter() - t0, 3)
+        paths.build.mkdir(exist_ok=True)
+        paths.run_record.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if with_book:
+            stamps.write(paths.stamps, "noop", fingerprint(paths))
+        return record
+
+
+def status(paths: Paths) -> list[pl.Plan]:
+    pipeline = spec.load(paths.root)
+    return pl.plan_jobs(paths, pipeline)

@@ -1,0 +1,106 @@
+"""The notebook side of the engine: where a job reads its inputs and writes its outputs.
+
+A notebook imports this module, reads declared inputs with `input_path()` and saves its
+results with `save_table()`, `save_figure()` and `save_value()`. Run by the pipeline, the
+output folder is the job's scratch folder; run by hand, it is `_build/interactive/`.
+Importing it fixes seeds and figure metadata so that results are byte-reproducible.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+from .formatting import format_number
+
+os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
+random.seed(0)
+
+_ROOT = Path(os.environ.get("REPROBOOK_ROOT", ".")).resolve()
+_OUT = Path(os.environ.get("REPROBOOK_OUTPUT", _ROOT / "_build" / "interactive"))
+_DECLARED = json.loads(os.environ.get("REPROBOOK_INPUTS", "null"))  # rel path -> file to read
+
+
+class UndeclaredInput(RuntimeError):
+    pass
+
+
+def _setup_matplotlib() -> None:
+    try:
+        import matplotlib
+    except ImportError:
+        return
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({"svg.hashsalt": "reprobook", "svg.fonttype": "path", "pdf.compression": 6,
+                                "figure.dpi": 100, "savefig.bbox": None})
+
+
+def _setup_numpy() -> None:
+    try:
+        import numpy
+    except ImportError:
+        return
+    numpy.random.seed(0)
+
+
+_setup_matplotlib()
+_setup_numpy()
+
+
+def input_path(rel: str) -> Path:
+    """The file to read for the declared input `rel` (a project-relative path)."""
+    if _DECLARED is None:
+        return _ROOT / rel
+    if rel not in _DECLARED:
+        raise UndeclaredInput(
+            f"'{rel}' is not among this job's declared inputs {sorted(_DECLARED)}; "
+            "add it to the job's inputs in pipeline.yml so that the build knows when to re-run"
+        )
+    return Path(_DECLARED[rel])
+
+
+def output_dir() -> Path:
+    return _OUT
+
+
+def save_table(name: str, df: Any, decimals: int | dict[str, int] | None = None) -> Path:
+    """Write a table as UTF-8 CSV with LF line ends, no index, fixed decimals per numeric column."""
+    path = _OUT / "tables" / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = df.copy()
+    if decimals is not None:
+        for col in out.columns:
+            d = decimals.get(col) if isinstance(decimals, dict) else decimals
+            if d is not None and out[col].dtype.kind == "f":
+                out[col] = out[col].map(lambda v, d=d: "" if v != v else f"{v:.{d}f}")
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    return path
+
+
+def save_figure(name: str, fig: Any) -> Path:
+    """Write a figure as SVG (HTML) and PDF (LaTeX), both without dates, so both are deterministic."""
+    folder = _OUT / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    fig.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None, "Creator": None})
+    fig.savefig(folder / f"{name}.pdf", format="pdf", metadata={"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None})
+    return folder / f"{name}.svg"
+
+
+def save_value(name: str, value: Any, *, unit: str = "", decimals: int | None = None,
+               percent: bool = False, note: str = "") -> dict:
+    """Record one in-text number (or short text) with the one display format of the book."""
+    if hasattr(value, "item"):
+        value = value.item()  # numpy scalar -> Python
+    if isinstance(value, float) and value.is_integer() and decimals == 0:
+        value = int(value)
+    entry = {"value": value, "display": format_number(value, decimals, percent), "unit": unit}
+    if note:
+        entry["note"] = note
+    path = _OUT / "values.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    values = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    values[name] = entry
+    path.write_text(json.dumps(values, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return entry

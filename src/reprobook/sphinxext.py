@@ -1,0 +1,179 @@
+"""A small Sphinx extension: the book includes results, it never computes them.
+
+- ``{result-table} NAME`` renders results/tables/NAME.csv as a numbered table with a caption
+  and a provenance line (job, notebook, inputs, short hash) read from results/manifest.json;
+- ``{result-figure} NAME`` shows results/figures/NAME.svg (HTML) or .pdf (LaTeX);
+- the role ``{value}`NAME``` inserts a number from results/values.json in the book's format.
+
+Each notes the result files as dependencies, so a changed result rebuilds the pages using it.
+Text from data is put into docutils Text nodes, which every writer escapes.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+
+from .formatting import format_number
+
+NUMBER = re.compile(r"^-?\d+(\.(\d+))?$")
+
+
+def _root(env) -> Path:
+    return Path(env.srcdir)
+
+
+def _manifest(env) -> dict[str, Any]:
+    path = _root(env) / "results" / "manifest.json"
+    env.note_dependency(str(path))
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _provenance(env, path: str) -> nodes.paragraph | None:
+    art = {a["path"]: a for a in _manifest(env).get("artifacts", [])}.get(path)
+    para = nodes.paragraph(classes=["provenance"])
+    if art is None:
+        return None
+    inputs = ", ".join(sorted(art.get("inputs", {}))) or "none"
+    text = (f"Computed by notebook {art['notebook']} (job {art['job']}) from {inputs}; "
+            f"sha256 {art['sha256'][:12]}.")
+    para += nodes.emphasis(text=text)
+    return para
+
+
+def display_cell(text: str) -> str:
+    m = NUMBER.match(text.strip())
+    if not m:
+        return text
+    decimals = len(m.group(2)) if m.group(2) else 0
+    return format_number(float(text) if decimals else int(text), decimals)
+
+
+class ResultTable(SphinxDirective):
+    required_arguments = 1
+    has_content = True
+    option_spec = {"caption": directives.unchanged, "name": directives.unchanged,
+                   "columns": directives.unchanged, "headers": directives.unchanged,
+                   "widths": directives.unchanged}
+
+    def run(self):
+        name = self.arguments[0]
+        rel = f"results/tables/{name}.csv"
+        path = _root(self.env) / rel
+        self.env.note_dependency(str(path))
+        if not path.is_file():
+            raise self.error(f"result table '{name}' not found at {rel}; is it declared in pipeline.yml and built?")
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        header, body = rows[0], rows[1:]
+        if "columns" in self.options:
+            wanted = [c.strip() for c in self.options["columns"].split(",")]
+            idx = [header.index(c) for c in wanted if c in header]
+            header = [header[i] for i in idx]
+            body = [[r[i] for i in idx] for r in body]
+        if "headers" in self.options:
+            labels = [c.strip() for c in self.options["headers"].split("|")]
+            if len(labels) == len(header):
+                header = labels
+        table = nodes.table(classes=["result-table"])
+        caption = self.options.get("caption") or " ".join(self.content) or name
+        title_nodes, _ = self.state.inline_text(caption, self.lineno)
+        title = nodes.title(caption, "", *title_nodes)
+        table += title
+        tgroup = nodes.tgroup(cols=len(header))
+        table += tgroup
+        for _ in header:
+            tgroup += nodes.colspec(colwidth=1)
+        thead = nodes.thead()
+        tgroup += thead
+        thead += self._row(header, numbers=False)
+        tbody = nodes.tbody()
+        tgroup += tbody
+        for r in body:
+            tbody += self._row(r, numbers=True)
+        self.add_name(table)
+        if "name" not in self.options:
+            table["ids"].append(f"table-{name.replace('_', '-')}")
+        out = [table]
+        prov = _provenance(self.env, rel)
+        if prov is not None:
+            out.append(prov)
+        return out
+
+    @staticmethod
+    def _row(cells, numbers: bool):
+        row = nodes.row()
+        for c in cells:
+            entry = nodes.entry()
+            text = display_cell(c) if numbers else c
+            entry += nodes.paragraph(text=text)
+            row += entry
+        return row
+
+
+class ResultFigure(SphinxDirective):
+    required_arguments = 1
+    has_content = True
+    option_spec = {"caption": directives.unchanged, "name": directives.unchanged,
+                   "alt": directives.unchanged, "width": directives.unchanged}
+
+    def run(self):
+        name = self.arguments[0]
+        rel = f"results/figures/{name}"
+        root = _root(self.env)
+        for ext in ("svg", "pdf"):
+            p = root / f"{rel}.{ext}"
+            if not p.is_file():
+                raise self.error(f"result figure '{name}' not found at {rel}.{ext}; is it declared in pipeline.yml and built?")
+            self.env.note_dependency(str(p))
+        figure = nodes.figure(classes=["result-figure"])
+        caption_text = self.options.get("caption") or " ".join(self.content) or name
+        image = nodes.image(uri=f"/{rel}.*", alt=self.options.get("alt", caption_text))
+        if "width" in self.options:
+            image["width"] = self.options["width"]
+        figure += image
+        cap_nodes, _ = self.state.inline_text(caption_text, self.lineno)
+        figure += nodes.caption(caption_text, "", *cap_nodes)
+        prov = _provenance(self.env, f"{rel}.svg")
+        if prov is not None:
+            legend = nodes.legend()
+            legend += prov
+            figure += legend
+        self.add_name(figure)
+        if "name" not in self.options:
+            figure["ids"].append(f"figure-{name.replace('_', '-')}")
+        return [figure]
+
+
+class ValueRole(SphinxRole):
+    """{value}`name` -> the display form of results/values.json[name]."""
+
+    def run(self):
+        name = self.text.strip()
+        path = _root(self.env) / "results" / "values.json"
+        self.env.note_dependency(str(path))
+        values = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        if name not in values:
+            msg = self.inliner.reporter.error(
+                f"value '{name}' is not in results/values.json; declare it in pipeline.yml and save it in its notebook",
+                line=self.lineno)
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        entry = values[name]
+        node = nodes.inline(text=entry["display"], classes=["result-value"])
+        node["names"] = []
+        return [node], []
+
+
+def setup(app):
+    app.add_directive("result-table", ResultTable)
+    app.add_directive("result-figure", ResultFigure)
+    app.add_role("value", ValueRole())
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

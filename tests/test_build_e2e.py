@@ -1,0 +1,133 @@
+"""End to end on a small project: real papermill, real Jupyter Book, no mocks."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import run_cli, tree_hashes
+
+pytestmark = pytest.mark.slow
+
+
+def executed_jobs(root) -> set[str]:
+    return set(json.loads((root / "_build" / "run.json").read_text())["executed"])
+
+
+def test_build_stale_fresh_and_failure(mini):
+    # cold build: both jobs run, results and book appear
+    run_cli(mini, "build", check=True)
+    assert executed_jobs(mini) == {"sums", "words"}
+    assert (mini / "_build/html/index.html").is_file()
+    assert (mini / "results/tables/totals.csv").read_text() == "group,value\na,3.0\nb,5.0\n"
+    html = (mini / "_build/html/book/index.html").read_text()
+    assert "8.0" in html  # the value role
+    manifest = json.loads((mini / "results/manifest.json").read_text())
+    kinds = {a["path"]: a["kind"] for a in manifest["artifacts"]}
+    assert kinds["results/figures/bars.svg"] == "figure" and kinds["results/values.json#grand_total"] == "value"
+    assert "started" not in json.dumps(manifest)  # nothing run-specific in the record
+
+    # no-op: nothing executes, nothing rebuilt
+    proc = run_cli(mini, "build", check=True)
+    assert "up to date" in proc.stderr
+
+    # a data change re-runs exactly the job that declares it
+    (mini / "data/numbers.csv").write_text("group,value\na,1\na,2\nb,6\n")
+    status = run_cli(mini, "status", check=True).stdout
+    assert "STALE  sums" in status and "input data/numbers.csv changed" in status and "fresh  words" in status
+    run_cli(mini, "build", check=True)
+    assert executed_jobs(mini) == {"sums"}
+    assert "9.0" in (mini / "_build/html/book/index.html").read_text()
+
+    # prose only: no job runs, the book is rebuilt
+    with open(mini / "book/results.md", "a") as fh:
+        fh.write("\nA new sentence about the totals.\n")
+    run_cli(mini, "build", check=True)
+    assert executed_jobs(mini) == set()
+    assert "A new sentence" in (mini / "_build/html/book/results.html").read_text()
+
+    # a failing notebook: non-zero exit, clear report, results and book untouched, other job cached
+    before_results, before_html = tree_hashes(mini / "results"), tree_hashes(mini / "_build/html")
+    (mini / "data/words.csv").write_text("word\ngamma\n")
+    nb = mini / "notebooks/sums.py"
+    nb.write_text(nb.read_text() + "\nraise ValueError('broken on purpose')\n")
+    proc = run_cli(mini, "build")
+    assert proc.returncode == 1
+    assert "broken on purpose" in proc.stderr and "sums" in proc.stderr and "executed notebook" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree_hashes(mini / "results") == before_results
+    assert tree_hashes(mini / "_build/html") == before_html
+    # fix it: words comes from the cache, only sums executes
+    nb.write_text(nb.read_text().replace("\nraise ValueError('broken on purpose')\n", "\n# fixed\n"))
+    run_cli(mini, "build", check=True)
+    assert executed_jobs(mini) == {"sums"}
+    assert "gamma" in (mini / "results/tables/word_lengths.csv").read_text()
+
+
+def test_results_are_byte_identical_across_clones(mini, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(mini, other)
+    run_cli(mini, "build", "--no-book", check=True)
+    run_cli(other, "build", "--no-book", "-j", "1", check=True)
+    a, b = tree_hashes(mini / "results"), tree_hashes(other / "results")
+    assert a == b and "figures/bars.pdf" in a and "manifest.json" in a
+
+
+def test_hand_edit_and_removed_job(mini):
+    run_cli(mini, "build", "--no-book", check=True)
+    t = mini / "results/tables/totals.csv"
+    t.write_text(t.read_text().replace("5.0", "50.0"))
+    status = run_cli(mini, "status", check=True).stdout
+    assert "edited by hand" in status
+    run_cli(mini, "build", "--no-book", check=True)
+    assert "5.0" in t.read_text() and "50.0" not in t.read_text()
+    # removing a job from the spec removes its outputs from results/
+    spec = mini / "pipeline.yml"
+    spec.write_text(spec.read_text().split("  words:")[0])
+    run_cli(mini, "build", "--no-book", check=True)
+    assert not (mini / "results/tables/word_lengths.csv").exists()
+    assert "word_lengths" not in (mini / "results/manifest.json").read_text()
+
+
+def test_unknown_parameter_is_an_error(mini):
+    spec = mini / "pipeline.yml"
+    spec.write_text(spec.read_text().replace("{scale: 1}", "{scale: 1, scael: 2}"))
+    proc = run_cli(mini, "build", "--no-book")
+    assert proc.returncode == 1
+    assert "scael" in proc.stderr and "not declared in the 'parameters' cell" in proc.stderr
+    assert not (mini / "results").exists() or not any((mini / "results").iterdir())
+
+
+def test_sigkill_mid_run_then_rebuild_is_consistent(mini, tmp_path):
+    nb = mini / "notebooks/sums.py"
+    nb.write_text(nb.read_text().replace("import pandas as pd", "import time\ntime.sleep(6)\nimport pandas as pd"))
+    env = {**os.environ}
+    proc = subprocess.Popen([sys.executable, "-m", "reprobook", "build", "--no-book"], cwd=mini, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any((mini / "_build" / "scratch").glob("sums-*")):
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (mini / "results" / "manifest.json").exists()
+    run_cli(mini, "build", "--no-book", check=True)
+    clean = tmp_path / "clean"
+    shutil.copytree(mini, clean, ignore=shutil.ignore_patterns("_build", "results"))
+    run_cli(clean, "build", "--no-book", check=True)
+    assert tree_hashes(mini / "results") == tree_hashes(clean / "results")
+
+
+def test_run_one_job_with_other_parameters_never_touches_results(mini):
+    run_cli(mini, "build", "--no-book", check=True)
+    before = tree_hashes(mini / "results")
+    proc = run_cli(mini, "run", "sums", "-p", "scale=10", check=True)
+    assert tree_hashes(mini / "results") == before
+    assert "outputs in" in proc.stdout
+    assert "80.0" in proc.stdout  # the differing value is shown
