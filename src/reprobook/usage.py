@@ -1,0 +1,23 @@
+"""Where the book uses each result: pages that include a table or figure or quote a value."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DIRECTIVE = re.compile(r"^```\{result-(table|figure)\}\s+(\S+)", re.M)
+ROLE = re.compile(r"\{value\}`([^`]+)`")
+
+
+def result_usage(book: Path, root: Path) -> dict[str, list[str]]:
+    """Artifact key ('table:name', 'figure:name', 'value:name') -> book pages using it."""
+    used: dict[str, list[str]] = {}
+    for md in sorted(book.rglob("*.md")):
+        text = md.read_text(encoding="utf-8")
+        page = md.relative_to(root).as_posix()
+        for kind, name in DIRECTIVE.findall(text):
+            used.setdefault(f"{kind}:{name}", []).append(page)
+        for name in ROLE.findall(text):
+            pages = used.setdefault(f"value:{name.strip()}", [])
+            if page not in pages:
+                pages.append(page)
+    return used

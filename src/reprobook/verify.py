@@ -1,0 +1,216 @@
+"""`verify`: re-execute every job from the data in a clean room and compare each artifact with the record."""
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import compare, manifest as mf, pipeline as pl, spec
+from .errors import ReprobookError
+from .hashing import sha256_file
+from .paths import Paths
+
+BIT = "reproduced bit for bit"
+TOL = "reproduced within tolerance"
+MISMATCH = "mismatch"
+MISSING = "missing"
+EXTRA = "not in the record"
+
+
+@dataclass
+class Verdict:
+    path: str
+    kind: str
+    verdict: str
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict in (BIT, TOL)
+
+
+def tracked_files(root: Path) -> tuple[list[str], bool]:
+    """Tracked files as they are in the working tree, and whether the tree differs from HEAD."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
+                             capture_output=True, check=True).stdout
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True,
+                               check=True).stdout.strip() != ""
+        return [f for f in out.decode().split("\0") if f and (root / f).is_file()], dirty
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        files = [p.relative_to(root).as_posix() for p in root.rglob("*")
+                 if p.is_file() and not any(part.startswith((".", "_build")) for part in p.relative_to(root).parts)]
+        return files, False
+
+
+def clean_room(paths: Paths) -> tuple[Path, bool]:
+    files, dirty = tracked_files(paths.root)
+    room = Path(tempfile.mkdtemp(prefix="reprobook-verify-"))
+    for rel in files:
+        if rel.startswith(("results/", "_build/")):
+            continue  # no prior outputs
+        dest = room / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(paths.root / rel, dest)
+    return room, dirty
+
+
+def compare_outputs(record_paths: Paths, pipeline: spec.Pipeline, new_results: Path) -> list[Verdict]:
+    record = mf.read(record_paths.manifest)
+    if not record:
+        raise ReprobookError(f"{record_paths.rel(record_paths.manifest)} is missing: there is no record to verify "
+                             "against; run `make book` and commit results/ first")
+    arts = mf.artifacts_by_path(record)
+    new_manifest = mf.read(new_results / "manifest.json")
+    new_arts = mf.artifacts_by_path(new_manifest)
+    old_values = _values(record_paths.results / "values.json")
+    new_values = _values(new_results / "values.json")
+    verdicts = []
+    for path, art in sorted(arts.items()):
+        kind = art["kind"]
+        if path not in new_arts:
+            verdicts.append(Verdict(path, kind, MISSING, ["the re-execution did not produce it"]))
+            continue
+        if kind == "value":
+            name = art["name"]
+            old, new = old_values.get(name), new_values.get(name)
+            notes = [] if old is None or mf.value_sha(old) == art["sha256"] else ["results/values.json differs from the manifest"]
+            if old == new and not notes:
+                verdicts.append(Verdict(path, kind, BIT))
+            else:
+                verdicts.append(Verdict(path, kind, MISMATCH, notes + [
+                    f"record {None if old is None else old.get('display')} -> re-executed {None if new is None else new.get('display')}"]))
+            continue
+        committed = record_paths.root / path
+        fresh = new_results / Path(path).relative_to("results")
+        notes = []
+        if not committed.is_file():
+            verdicts.append(Verdict(path, kind, MISMATCH, ["the committed file is missing"]))
+            continue
+        if sha256_file(committed) != art["sha256"]:
+            notes.append("the committed file differs from its sha256 in the manifest")
+        if sha256_file(committed) == sha256_file(fresh) and not notes:
+            verdicts.append(Verdict(path, kind, BIT))
+            continue
+        if kind == "table":
+            try:
+                _, t = pipeline.table(art["name"])
+                key, tol = t.key, t.tolerance
+            except KeyError:
+                key, tol = (), 0.0
+            d = compare.diff_tables(committed.read_text(encoding="utf-8"), fresh.read_text(encoding="utf-8"), key, tol)
+            if d.identical:
+                verdicts.append(Verdict(path, kind, TOL if d.within_tolerance else BIT,
+                                        [f"{d.within_tolerance} numeric cell(s) differ within the tolerance {tol:g}"] if d.within_tolerance else []))
+            else:
+                verdicts.append(Verdict(path, kind, MISMATCH, notes + compare.describe(d, limit=5)))
+        else:
+            verdicts.append(Verdict(path, kind, MISMATCH, notes + [f"sha256 {sha256_file(fresh)[:12]} differs from the record {art['sha256'][:12]}"]))
+    for path in sorted(set(new_arts) - set(arts)):
+        verdicts.append(Verdict(path, new_arts[path]["kind"], EXTRA, ["produced now but absent from the manifest"]))
+    return verdicts
+
+
+def _values(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def environment_notes(record: dict) -> list[str]:
+    now, then = mf.environment(), record.get("environment", {})
+    notes = []
+    if now["python"] != then.get("python"):
+        notes.append(f"Python {now['python']} here, {then.get('python')} in the record")
+    for name, version in now["packages"].items():
+        if then.get("packages", {}).get(name) != version:
+            notes.append(f"{name} {version} here, {then.get('packages', {}).get(name)} in the record")
+    return notes
+
+
+def render_markdown(verdicts: list[Verdict], env_now: dict, env_notes: list[str], seconds: float, dirty: bool) -> str:
+    ok = sum(v.ok for v in verdicts)
+    lines = ["# Verification report", "",
+             f"All {len(verdicts)} artifacts reproduced." if ok == len(verdicts) else
+             f"**{len(verdicts) - ok} of {len(verdicts)} artifacts NOT reproduced.**", "",
+             f"- re-executed every job from data/ in a clean room (no cache, no prior outputs) in {seconds:.1f} s",
+             f"- environment: Python {env_now['python']}; " + ", ".join(f"{k} {v}" for k, v in sorted(env_now['packages'].items())),
+             "- environment matches the record" if not env_notes else "- environment differs from the record: " + "; ".join(env_notes)]
+    if dirty:
+        lines.append("- warning: the working tree differs from the last commit; verified the working tree")
+    lines += ["", "Equivalence rules: tables cell by cell (exact, or within the tolerance pipeline.yml declares "
+              "for the table); figures by sha256; in-text values exactly.", "",
+              "| artifact | kind | verdict | details |", "|---|---|---|---|"]
+    for v in verdicts:
+        det = "; ".join(v.details).replace("|", "\\|")
+        lines.append(f"| `{v.path}` | {v.kind} | {v.verdict} | {det} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(md_verdicts: list[Verdict], summary: str) -> str:
+    rows = "\n".join(f"<tr class=\"{'ok' if v.ok else 'fail'}\"><td><code>{html.escape(v.path)}</code></td>"
+                     f"<td>{html.escape(v.kind)}</td><td>{html.escape(v.verdict)}</td>"
+                     f"<td>{html.escape('; '.join(v.details))}</td></tr>" for v in md_verdicts)
+    return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Verification report</title>"
+            "<style>body{font-family:sans-serif;margin:2em}td,th{border:1px solid #ccc;padding:4px}"
+            "tr.fail{background:#fdd}tr.ok{background:#efe}table{border-collapse:collapse}</style></head><body>"
+            f"<h1>Verification report</h1><p>{html.escape(summary)}</p>"
+            "<table><tr><th>artifact</th><th>kind</th><th>verdict</th><th>details</th></tr>"
+            f"{rows}</table></body></html>\n")
+
+
+def main(paths: Paths, workers: int | None = None, executor: str = "local") -> int:
+    t0 = time.perf_counter()
+    pipeline = spec.load(paths.root)
+    room, dirty = clean_room(paths)
+    if dirty:
+        pl.say("warning: the working tree differs from the last commit; verifying the working tree as it is")
+    pl.say(f"verify: re-executing every job in a clean room ({room})")
+    rpaths = Paths(room)
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(room / "src") + (os.pathsep + saved if saved else "")
+    try:
+        from .build import run_pipeline
+
+        run_pipeline(rpaths, executor=executor, workers=workers)
+    except ReprobookError as exc:
+        pl.say(exc.render())
+        pl.say(f"verify: the re-execution failed; clean room kept at {room}")
+        return 1
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+    seconds = time.perf_counter() - t0
+    verdicts = compare_outputs(paths, pipeline, rpaths.results)
+    record = mf.read(paths.manifest)
+    env_notes = environment_notes(record)
+    out = paths.build / "verify"
+    out.mkdir(parents=True, exist_ok=True)
+    md = render_markdown(verdicts, mf.environment(), env_notes, seconds, dirty)
+    (out / "report.md").write_text(md, encoding="utf-8")
+    failing = [v for v in verdicts if not v.ok]
+    summary = (f"all {len(verdicts)} artifacts reproduced" if not failing
+               else f"{len(failing)} of {len(verdicts)} artifacts not reproduced")
+    (out / "report.html").write_text(render_html(verdicts, summary + f" ({seconds:.1f} s)"), encoding="utf-8")
+    counts = {}
+    for v in verdicts:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    print(f"verify: {summary} in {seconds:.1f} s (" + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + ")")
+    for note in env_notes:
+        print(f"  environment: {note}")
+    for v in failing:
+        print(f"  {v.verdict.upper()}: {v.path}")
+        for d in v.details[:5]:
+            print(f"      {d}")
+    print(f"report: {paths.rel(out / 'report.md')} and report.html")
+    if not failing:
+        shutil.rmtree(room, ignore_errors=True)
+        return 0
+    print(f"clean room kept for inspection: {room}")
+    return 1

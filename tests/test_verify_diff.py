@@ -1,0 +1,68 @@
+"""Clean-room verification and the results diff, on a small project under git."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def git(root, *args):
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+@pytest.fixture
+def committed(mini):
+    (mini / ".gitignore").write_text("_build/\n")
+    run_cli(mini, "build", "--no-book", check=True)
+    git(mini, "init", "-q")
+    git(mini, "-c", "user.email=t@example.org", "-c", "user.name=t", "add", "-A")
+    git(mini, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qm", "record")
+    return mini
+
+
+def test_verify_reproduces_then_names_a_tampered_cell(committed):
+    proc = run_cli(committed, "verify")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = (committed / "_build/verify/report.md").read_text()
+    assert "All 5 artifacts reproduced." in report
+    for path in ("results/tables/totals.csv", "results/figures/bars.svg", "results/values.json#grand_total"):
+        assert f"`{path}` | " in report and "reproduced bit for bit" in report
+    assert (committed / "_build/verify/report.html").is_file()
+
+    t = committed / "results/tables/totals.csv"
+    t.write_text(t.read_text().replace("b,5.0", "b,5.5"))
+    proc = run_cli(committed, "verify")
+    assert proc.returncode == 1
+    assert "MISMATCH: results/tables/totals.csv" in proc.stdout
+    assert "group=b, column value: 5.5 -> 5.0" in proc.stdout
+    assert "working tree differs from the last commit" in proc.stderr
+
+
+def test_tolerance_declared_in_spec(committed):
+    spec = committed / "pipeline.yml"
+    spec.write_text(spec.read_text().replace("totals: {key: [group]}", "totals: {key: [group], tolerance: 0.1}"))
+    t = committed / "results/tables/totals.csv"
+    t.write_text(t.read_text().replace("b,5.0", "b,5.05"))
+    proc = run_cli(committed, "verify")
+    assert "reproduced within tolerance" in (committed / "_build/verify/report.md").read_text()
+
+
+def test_diff_lists_moved_cells_values_and_pages(committed):
+    (committed / "data/numbers.csv").write_text("group,value\na,1\na,2\nb,7\nc,1\n")
+    run_cli(committed, "build", "--no-book", check=True)
+    proc = run_cli(committed, "diff", check=True)
+    out = proc.stdout
+    assert "table totals: 1 cell(s) changed, 1 row(s) added" in out
+    assert "group=b, column value: 5.0 -> 7.0" in out
+    assert "row added: group=c" in out
+    assert "value grand_total: 8.0 -> 11.0 (used on: book/index.md)" in out
+    assert "figure bars: changed" in out
+    assert "word_lengths" not in out
+    report = (committed / "_build/diff/report.md").read_text()
+    assert "| group=b | value | 5.0 | 7.0 |" in report
+    bad = run_cli(committed, "diff", "no-such-ref")
+    assert bad.returncode == 2 and "not a git revision" in bad.stderr
