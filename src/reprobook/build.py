@@ -65,6 +65,11 @@ def run_pipeline(paths: Paths, *, executor: str = "local", workers: int | None =
     changes = pl.publish(paths, pipeline, plans)
     for c in changes:
         pl.say(f"  {c}")
+    report_findings(paths, pipeline, changes)
+    if changes:
+        from . import readme
+
+        readme.update(paths, quiet=True)
     record = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": platform.node(), "executor": executor,
@@ -99,6 +104,22 @@ def build(paths: Paths, *, executor: str = "local", workers: int | None = None, 
         if with_book:
             stamps.write(paths.stamps, "noop", fingerprint(paths))
         return record
+
+
+def report_findings(paths: Paths, pipeline, changes: list[str]) -> None:
+    """Print the rows of tables marked `report: true` (e.g. where the sources disagree with themselves)."""
+    import csv
+
+    for job in pipeline.jobs:
+        for t in job.tables:
+            rel = f"results/tables/{t.name}.csv"
+            if not t.report or not any(c.endswith(rel) for c in changes):
+                continue
+            with open(paths.root / rel, encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            pl.say(f"findings ({rel}, {len(rows)} row(s)):")
+            for r in rows[:25]:
+                pl.say("  - " + "; ".join(f"{k}: {v}" for k, v in r.items() if v))
 
 
 def status(paths: Paths) -> list[pl.Plan]:

@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("diff", help="what changed in results/ since a git revision")
     d.add_argument("ref", nargs="?", default="HEAD")
 
+    sub.add_parser("pdf", help="build the PDF book into _build/pdf/book.pdf (needs TeX Live)")
     sub.add_parser("readme", help="regenerate the README's list of tables and figures from the manifest")
     sub.add_parser("bibcheck", help="check references.bib and the citations in the book")
 
@@ -107,6 +108,11 @@ def _dispatch(args, paths) -> int:
         from . import diff
 
         return diff.main(paths, args.ref)
+    if cmd == "pdf":
+        from . import pdf
+
+        pdf.build_pdf(paths)
+        return 0
     if cmd == "readme":
         from . import readme
 

@@ -134,6 +134,10 @@ def run(task: Task) -> Outcome:
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    # the kernel inherits this process's stderr: send its chatter to the job's log, not the terminal
+    kernel_log = open(log.with_suffix(".kernel.log"), "w")
+    saved_fd = os.dup(2)
+    os.dup2(kernel_log.fileno(), 2)
     try:
         papermill.execute_notebook(str(src), str(executed), parameters=task.parameters, kernel_name="python3",
                                    cwd=str(scratch), progress_bar=False, log_output=False,
@@ -147,6 +151,9 @@ def run(task: Task) -> Outcome:
     except Exception as exc:  # kernel died, could not start, ...
         return fail(f"{type(exc).__name__}: {exc}")
     finally:
+        os.dup2(saved_fd, 2)
+        os.close(saved_fd)
+        kernel_log.close()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

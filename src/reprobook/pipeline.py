@@ -177,8 +177,8 @@ def _task(paths: Paths, plan: Plan, plans: dict[str, Plan], producer: dict[str, 
 
 
 def _guard_digest(paths: Paths) -> str:
-    """The project's inputs and record: a notebook must not write into them."""
-    return tree_digest(paths.root, files_under(paths.root, ["data", "results", "notebooks", "book", "src"]))
+    """The project's data and record: nothing may change them while jobs run."""
+    return tree_digest(paths.root, files_under(paths.root, ["data", "results"]))
 
 
 def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, executor: str = "local",
@@ -232,9 +232,9 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
                              f"      executed notebook: {out.executed}\n      log: {out.log}")
                 outcomes.append(out)
     if _guard_digest(paths) != before:
-        raise JobError("a notebook wrote into the project's data/, results/, notebooks/, book/ or src/ while "
-                       "running; notebooks may only write through reprobook.nb into their scratch folder. "
-                       "Check `git status` and restore the changed files.")
+        raise JobError("data/ or results/ changed while the jobs ran (a notebook wrote there, or someone edited "
+                       "them); nothing was published. Notebooks may only write through reprobook.nb into their "
+                       "scratch folder. Check `git status`, restore what a notebook wrote, and run the build again.")
     return outcomes
 
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError
 from .paths import SPEC_FILE
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 JOB_KEYS = {"notebook", "parameters", "inputs", "outputs", "description"}
 OUTPUT_KINDS = ("tables", "figures", "values")
-TABLE_KEYS = {"key", "tolerance", "description"}
+TABLE_KEYS = {"key", "tolerance", "description", "report"}
 FIGURE_KEYS = {"description"}
 TOP_KEYS = {"jobs", "settings"}
 
@@ -22,6 +22,7 @@ class TableOutput:
     name: str
     key: tuple[str, ...] = ()
     tolerance: float = 0.0  # absolute tolerance for numeric cells when verifying
+    report: bool = False  # print its rows after each build that changes it (findings about the sources)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def parse(raw: Any, root: Path) -> Pipeline:
             tol = opts.get("tolerance", 0)
             if not isinstance(tol, (int, float)) or tol < 0:
                 raise ConfigError(f"{SPEC_FILE}: {where} table '{tname}' tolerance must be a number >= 0")
-            tables.append(TableOutput(tname, tuple(key), float(tol)))
+            tables.append(TableOutput(tname, tuple(key), float(tol), bool(opts.get("report", False))))
         figures = _names(outputs.get("figures"), f"{where} outputs.figures")
         values = _names(outputs.get("values"), f"{where} outputs.values")
         job = Job(name, notebook, dict(params), inputs, tuple(tables), tuple(figures), tuple(values))

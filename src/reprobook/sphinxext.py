@@ -172,7 +172,28 @@ class ValueRole(SphinxRole):
         return [node], []
 
 
+def add_citation_meta(app, pagename, templatename, context, doctree):
+    """Highwire Press tags (citation_*) that Google Scholar and Zotero read, from `reprobook_citation`."""
+    from html import escape
+
+    meta = app.config.reprobook_citation or {}
+    if not meta:
+        return
+    tags = []
+    if meta.get("title"):
+        tags.append(("citation_title", meta["title"]))
+    for author in meta.get("authors", []):
+        tags.append(("citation_author", author))
+    for key in ("publication_date", "date", "pdf_url", "public_url", "publisher", "language", "abstract_html_url"):
+        if meta.get(key):
+            tags.append((f"citation_{key}", str(meta[key])))
+    html_tags = "\n".join(f'<meta name="{escape(k)}" content="{escape(v)}" />' for k, v in tags)
+    context["metatags"] = context.get("metatags", "") + "\n" + html_tags
+
+
 def setup(app):
+    app.add_config_value("reprobook_citation", {}, "html")
+    app.connect("html-page-context", add_citation_meta)
     app.add_directive("result-table", ResultTable)
     app.add_directive("result-figure", ResultFigure)
     app.add_role("value", ValueRole())

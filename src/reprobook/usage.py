@@ -21,3 +21,17 @@ def result_usage(book: Path, root: Path) -> dict[str, list[str]]:
             if page not in pages:
                 pages.append(page)
     return used
+
+
+BLOCK = re.compile(r"^```\{result-(table|figure)\}\s+(\S+)\s*\n(.*?)^```", re.M | re.S)
+
+
+def captions(book: Path) -> dict[str, str]:
+    """'table:name' / 'figure:name' -> the caption the book gives it."""
+    out: dict[str, str] = {}
+    for md in sorted(book.rglob("*.md")):
+        for kind, name, body in BLOCK.findall(md.read_text(encoding="utf-8")):
+            m = re.search(r"^:caption:\s*(.+)$", body, re.M)
+            if m:
+                out.setdefault(f"{kind}:{name}", m.group(1).strip())
+    return out
