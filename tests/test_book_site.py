@@ -1,0 +1,166 @@
+"""The real book, built from a copy of the repository, checked in headless Chromium and as a PDF."""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+
+from conftest import REPO, run_cli
+
+pytestmark = pytest.mark.slow
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="session")
+def book_copy(tmp_path_factory) -> Path:
+    """The tracked files of the repository, built into HTML (jobs are fresh: only the book builds)."""
+    dest = tmp_path_factory.mktemp("book") / "repo"
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                           capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, files):
+        if (REPO / rel).is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, dest / rel)
+    run_cli(dest, "build", check=True, timeout=1200)
+    return dest
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs, self.imgs = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href"):
+            self.hrefs.append((a["href"], a.get("class", "")))
+        if tag == "img" and a.get("src"):
+            self.imgs.append(a["src"])
+
+
+def chapters(html_root: Path) -> list[Path]:
+    return sorted((html_root / "book").glob("*.html"))
+
+
+def test_internal_links_and_anchors_resolve(book_copy):
+    html_root = book_copy / "_build/html"
+    parsed = {}
+    for page in html_root.rglob("*.html"):
+        p = _Links()
+        p.feed(page.read_text(encoding="utf-8"))
+        parsed[page.resolve()] = p
+    broken = []
+    for page, p in parsed.items():
+        for href, _ in p.hrefs:
+            if urlparse(href).scheme or href.startswith(("mailto:", "//")):
+                continue
+            target, frag = urldefrag(href)
+            tpath = (page.parent / target).resolve() if target else page
+            if tpath.is_dir():
+                tpath = tpath / "index.html"
+            if not tpath.exists():
+                broken.append(f"{page.name}: {href}")
+            elif frag and tpath.suffix == ".html" and frag not in parsed.get(tpath, _Links()).ids:
+                broken.append(f"{page.name}: {href} (no anchor)")
+        for src in p.imgs:
+            if not urlparse(src).scheme and not (page.parent / src).resolve().exists():
+                broken.append(f"{page.name}: image {src}")
+    assert not broken, "\n".join(broken[:20])
+
+
+def test_citation_meta_tags(book_copy):
+    index = (book_copy / "_build/html/book/index.html").read_text(encoding="utf-8")
+    assert '<meta name="citation_title" content="A comparative study of multivector foreign policy in Central Asia"' in index
+    assert '<meta name="citation_author"' in index and '<meta name="citation_pdf_url"' in index
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian chromium and chromium-driver")
+def test_every_page_in_headless_chromium(book_copy):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    html_root = book_copy / "_build/html"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html_root))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,2000"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    shots = book_copy / "_build/screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    problems, n_tables, n_figures, n_cites = [], 0, 0, 0
+    try:
+        for page in chapters(html_root):
+            url = urljoin(base, page.relative_to(html_root).as_posix())
+            driver.get(url)
+            for entry in driver.get_log("browser"):
+                if entry["level"] == "SEVERE":
+                    problems.append(f"{page.name}: console error {entry['message']}")
+            for img in driver.find_elements(By.CSS_SELECTOR, "img"):
+                ok = driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
+                if not ok:
+                    problems.append(f"{page.name}: broken image {img.get_attribute('src')}")
+            for el in driver.find_elements(By.CSS_SELECTOR, "table.result-table, figure.result-figure, div.result-figure"):
+                driver.execute_script("arguments[0].scrollIntoView()", el)
+                if not el.is_displayed() or el.size["height"] < 10:
+                    problems.append(f"{page.name}: invisible {el.tag_name} {el.get_attribute('id')}")
+                n_tables += el.tag_name == "table"
+                n_figures += el.tag_name != "table"
+            for a in driver.find_elements(By.CSS_SELECTOR, "span.bibtex-citation a"):
+                n_cites += 1
+                href = a.get_attribute("href")
+                if "#" not in href:
+                    problems.append(f"{page.name}: citation without anchor {href}")
+            driver.save_screenshot(str(shots / f"{page.stem}.png"))
+    finally:
+        driver.quit()
+        server.shutdown()
+    assert not problems, "\n".join(problems[:20])
+    assert n_tables >= 5 and n_figures >= 3, (n_tables, n_figures)
+    assert n_cites >= 1
+    assert len(list(shots.glob("*.png"))) == len(chapters(html_root))
+
+
+@pytest.mark.skipif(not shutil.which("pdflatex") or not shutil.which("pdftotext"),
+                    reason="needs TeX Live and poppler-utils (installed by .ci/run)")
+def test_pdf_has_every_caption_and_the_bibliography_and_is_deterministic(book_copy):
+    from reprobook.usage import captions
+
+    proc = run_cli(book_copy, "pdf", check=True, timeout=1200)
+    pdf = book_copy / "_build/pdf/book.pdf"
+    assert str(pdf) in proc.stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", " ", text)
+    caps = captions(book_copy / "book")
+    assert len(caps) >= 8
+    for key, cap in caps.items():
+        words = re.sub(r"[{}`*_]", "", cap).split()[:6]  # the caption's opening words, as typeset
+        assert " ".join(words) in flat, f"caption of {key} not in the PDF: {cap}"
+    assert re.search(r"Table \d+(\.\d+)?", flat) and re.search(r"Fig(ure|\.) \d+", flat)
+    assert "Bibliography" in flat or "References" in flat
+    for author in ("Kviklys", "Contessi", "Waltz"):
+        assert author in flat
+    first = pdf.read_bytes()
+    shutil.rmtree(book_copy / "_build/sphinx-latex")
+    pdf.unlink()
+    run_cli(book_copy, "pdf", check=True, timeout=1200)
+    assert pdf.read_bytes() == first, "two PDF builds differ"
