@@ -62,7 +62,7 @@ class ResultTable(SphinxDirective):
     has_content = True
     option_spec = {"caption": directives.unchanged, "name": directives.unchanged,
                    "columns": directives.unchanged, "headers": directives.unchanged,
-                   "widths": directives.unchanged}
+                   "widths": directives.unchanged, "text-columns": directives.unchanged}
 
     def run(self):
         name = self.arguments[0]
@@ -74,15 +74,23 @@ class ResultTable(SphinxDirective):
         with open(path, encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         header, body = rows[0], rows[1:]
+        # columns shown as printed: years, codes and any the author lists
+        text_cols = {c.strip() for c in self.options.get("text-columns", "").split(",") if c.strip()}
+        text_cols |= {c for c in header if "year" in c.lower() or c.lower().endswith(("_id", "_code"))}
         if "columns" in self.options:
             wanted = [c.strip() for c in self.options["columns"].split(",")]
+            unknown = [c for c in wanted if c not in header]
+            if unknown:
+                raise self.error(f"result table '{name}' has no column(s) {unknown}; it has {header}")
             idx = [header.index(c) for c in wanted if c in header]
             header = [header[i] for i in idx]
             body = [[r[i] for i in idx] for r in body]
+        as_text = [c in text_cols for c in header]  # decided on the data's column names
         if "headers" in self.options:
             labels = [c.strip() for c in self.options["headers"].split("|")]
-            if len(labels) == len(header):
-                header = labels
+            if len(labels) != len(header):
+                raise self.error(f"result table '{name}': {len(labels)} headers given for {len(header)} columns")
+            header = labels
         table = nodes.table(classes=["result-table"])
         caption = self.options.get("caption") or " ".join(self.content) or name
         title_nodes, _ = self.state.inline_text(caption, self.lineno)
@@ -98,7 +106,7 @@ class ResultTable(SphinxDirective):
         tbody = nodes.tbody()
         tgroup += tbody
         for r in body:
-            tbody += self._row(r, numbers=True)
+            tbody += self._row(r, numbers=True, as_text=as_text)
         self.add_name(table)
         if "name" not in self.options:
             table["ids"].append(f"table-{name.replace('_', '-')}")
@@ -109,11 +117,11 @@ class ResultTable(SphinxDirective):
         return out
 
     @staticmethod
-    def _row(cells, numbers: bool):
+    def _row(cells, numbers: bool, as_text: list[bool] | None = None):
         row = nodes.row()
-        for c in cells:
+        for i, c in enumerate(cells):
             entry = nodes.entry()
-            text = display_cell(c) if numbers else c
+            text = display_cell(c) if numbers and not (as_text and as_text[i]) else c
             entry += nodes.paragraph(text=text)
             row += entry
         return row

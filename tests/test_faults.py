@@ -1,0 +1,84 @@
+"""Faults and hostile input: locks, stray writes, missing outputs, injected markup, no network."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import run_cli, tree_hashes
+
+pytestmark = pytest.mark.slow
+
+
+def test_declared_output_not_written_is_an_error(mini):
+    spec = mini / "pipeline.yml"
+    spec.write_text(spec.read_text().replace("tables: [word_lengths]", "tables: [word_lengths, word_counts]"))
+    proc = run_cli(mini, "build", "--no-book")
+    assert proc.returncode == 1
+    assert "did not write declared output(s) ['tables/word_counts.csv']" in proc.stderr
+    assert not (mini / "results").exists()
+
+
+def test_notebook_writing_into_the_project_is_reported(mini):
+    nb = mini / "notebooks/words.py"
+    nb.write_text(nb.read_text() + "\nimport os\nopen(os.path.join(os.environ['REPROBOOK_ROOT'], 'data', 'sneaky.csv'), 'w').write('x')\n")
+    proc = run_cli(mini, "build", "--no-book")
+    assert proc.returncode == 1
+    assert "data/ or results/ changed while the jobs ran" in proc.stderr
+    assert not (mini / "results").exists()
+
+
+def test_undeclared_input_is_refused(mini):
+    nb = mini / "notebooks/words.py"
+    nb.write_text(nb.read_text() + "\nnb.input_path('data/numbers.csv')\n")
+    proc = run_cli(mini, "build", "--no-book")
+    assert proc.returncode == 1 and "is not among this job's declared inputs" in proc.stderr
+
+
+def test_two_builds_at_once_one_waits(mini):
+    nb = mini / "notebooks/words.py"
+    nb.write_text("import time\ntime.sleep(4)\n" + nb.read_text())
+    first = subprocess.Popen([sys.executable, "-m", "reprobook", "build", "--no-book"], cwd=mini,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while time.time() < deadline and not (mini / "_build" / "scratch").exists():
+        time.sleep(0.1)
+    second = run_cli(mini, "build", "--no-book")
+    out1, err1 = first.communicate(timeout=300)
+    assert first.returncode == 0, err1
+    assert second.returncode == 0, second.stderr
+    assert "another build of this project is running" in second.stderr
+    clean = mini.parent / "clean"
+    shutil.copytree(mini, clean, ignore=shutil.ignore_patterns("_build", "results"))
+    run_cli(clean, "build", "--no-book", check=True)
+    assert tree_hashes(mini / "results") == tree_hashes(clean / "results")
+
+
+def test_parameters_are_literals_never_evaluated(mini):
+    run_cli(mini, "build", "--no-book", check=True)
+    proc = run_cli(mini, "run", "sums", "-p", "scale=__import__('os').getpid()")
+    assert proc.returncode == 1  # a string, so `float * str` fails inside the notebook
+    assert "can't multiply" in proc.stderr or "TypeError" in proc.stderr
+
+
+def test_hostile_text_is_escaped_in_html(mini):
+    (mini / "data/words.csv").write_text('word\n<script>alert(1)</script>\n"\\input{/etc/passwd}"\n')
+    run_cli(mini, "build", check=True)
+    html = (mini / "_build/html/book/results.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "\\input{/etc/passwd}" in html  # shown as text
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0, reason="needs root and unshare")
+def test_build_needs_no_network(mini):
+    """After setup, a whole build (jobs and book) runs in a network namespace with loopback only."""
+    cmd = f"ip link set lo up && {sys.executable} -m reprobook build"
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", cmd], cwd=mini, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert (mini / "_build/html/index.html").is_file()
