@@ -32,9 +32,16 @@ def sphinx_env() -> dict[str, str]:
     return env
 
 
+EXTENSION = ["src/reprobook/sphinxext.py", "src/reprobook/formatting.py", "_config.yml", "references.bib"]
+
+
 def _run_builder(paths: Paths, builder: str, workdir: Path) -> None:
+    # Sphinx re-reads pages whose sources or noted dependencies changed; when the extension
+    # that renders results (or the configuration) changed, every page must be re-read.
+    ext = tree_digest(paths.root, EXTENSION)
+    full = stamps.read(paths.stamps, f"ext-{builder}") != ext
     cmd = [jupyter_book(), "build", str(paths.root), "--path-output", str(workdir), "--builder", builder,
-           "-W", "-n", "--keep-going", "-q"]
+           "-W", "-n", "--keep-going", "-q"] + (["--all"] if full else [])
     proc = subprocess.run(cmd, cwd=paths.root, env=sphinx_env(), capture_output=True, text=True)
     if proc.returncode != 0:
         text = proc.stdout + proc.stderr
@@ -45,6 +52,7 @@ def _run_builder(paths: Paths, builder: str, workdir: Path) -> None:
         log.write_text(text, encoding="utf-8")
         raise BookError(f"the {builder} book build failed (warnings are errors); the last built book is unchanged.\n"
                         f"{detail}\n  full log: {paths.rel(log)}")
+    stamps.write(paths.stamps, f"ext-{builder}", ext)
 
 
 def build_html(paths: Paths, force: bool = False) -> bool:

@@ -161,6 +161,36 @@ class ResultFigure(SphinxDirective):
         return [figure]
 
 
+class RecordTable(SphinxDirective):
+    """``{result-record}``: the manifest as a table (artifact, kind, job, notebook, sha256) and its environment."""
+
+    option_spec = {"caption": directives.unchanged, "name": directives.unchanged}
+
+    def run(self):
+        manifest = _manifest(self.env)
+        arts = manifest.get("artifacts", [])
+        env = manifest.get("environment", {})
+        table = nodes.table(classes=["result-table", "record-table"])
+        caption = self.options.get("caption", "The record: every artifact in results/manifest.json.")
+        table += nodes.title(caption, "", *self.state.inline_text(caption, self.lineno)[0])
+        header = ["Artifact", "Kind", "Job", "Notebook", "SHA-256 (first 12)"]
+        tgroup = nodes.tgroup(cols=len(header))
+        table += tgroup
+        for _ in header:
+            tgroup += nodes.colspec(colwidth=1)
+        thead = nodes.thead()
+        tgroup += thead
+        thead += ResultTable._row(header, numbers=False)
+        tbody = nodes.tbody()
+        tgroup += tbody
+        for a in arts:
+            tbody += ResultTable._row([a["path"], a["kind"], a["job"], a["notebook"], a["sha256"][:12]], numbers=False)
+        self.add_name(table)
+        versions = ", ".join(f"{k} {v}" for k, v in sorted(env.get("packages", {}).items()))
+        para = nodes.paragraph(text=f"Recorded environment: Python {env.get('python', '?')}; {versions}.")
+        return [table, para]
+
+
 class ValueRole(SphinxRole):
     """{value}`name` -> the display form of results/values.json[name]."""
 
@@ -204,5 +234,6 @@ def setup(app):
     app.connect("html-page-context", add_citation_meta)
     app.add_directive("result-table", ResultTable)
     app.add_directive("result-figure", ResultFigure)
+    app.add_directive("result-record", RecordTable)
     app.add_role("value", ValueRole())
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
