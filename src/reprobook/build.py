@@ -46,10 +46,15 @@ def check_inputs(paths: Paths) -> None:
         stamps.write(paths.stamps, "bib", bdigest)
 
 
-def run_pipeline(paths: Paths, *, executor: str = "local", workers: int | None = None) -> dict:
+def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | None = None) -> dict:
     """Bring results/ up to date. Raises JobError (results/ untouched) if any job fails."""
+    import os
+
+    from .executors import choose
+
     t0 = time.perf_counter()
     pipeline = spec.load(paths.root)
+    executor = choose(executor, os.environ.get("SCHEDULER"), pipeline.settings.get("scheduler"))
     pl.recover(paths)
     check_inputs(paths)
     plans = pl.plan_jobs(paths, pipeline)
@@ -81,7 +86,7 @@ def run_pipeline(paths: Paths, *, executor: str = "local", workers: int | None =
     return record
 
 
-def build(paths: Paths, *, executor: str = "local", workers: int | None = None, with_book: bool = True,
+def build(paths: Paths, *, executor: str | None = None, workers: int | None = None, with_book: bool = True,
           force_book: bool = False) -> dict:
     if not force_book and is_noop(paths):
         pl.say("up to date: nothing to execute, the book is current")

@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _scheduler(args) -> str:
-    return args.scheduler or os.environ.get("SCHEDULER") or "local"
+def _scheduler(args) -> str | None:
+    return args.scheduler  # None: SCHEDULER from make/the environment, then pipeline.yml settings, then local
 
 
 def _dispatch(args, paths) -> int:

@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import Future, wait
+from concurrent.futures import BrokenExecutor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -71,7 +71,7 @@ def job_record(paths: Paths, job: Job, env_digest: str, upstream_keys: dict[str,
     nb_path = root / job.notebook
     code = {p.relative_to(root).as_posix(): sha256_file(p)
             for p in project_code_closure(notebook_code(nb_path), root / "src")}
-    return {
+    record = {
         "notebook": job.notebook,
         "notebook_sha256": notebook_code_digest(nb_path),
         "parameters": job.parameters,
@@ -79,6 +79,17 @@ def job_record(paths: Paths, job: Job, env_digest: str, upstream_keys: dict[str,
         "code": code,
         "environment_sha256": env_digest,
     }
+    if job.sweep is not None:
+        record["sweep"] = {"parameter": job.sweep.parameter, "column": job.sweep.column,
+                           "points": list(job.sweep.points)}
+    return record
+
+
+def point_key(record: dict[str, Any], point: Any) -> str:
+    """A sweep point's own key: the job's record with this one point instead of the grid."""
+    sweep = record["sweep"]
+    return sha256_json({**record, "sweep": {"parameter": sweep["parameter"], "column": sweep["column"]},
+                        "point": point})
 
 
 def _artifact_problems(paths: Paths, job: Job, record: dict[str, Any], values_now: dict[str, Any]) -> list[str]:
@@ -181,10 +192,111 @@ def _guard_digest(paths: Paths) -> str:
     return tree_digest(paths.root, files_under(paths.root, ["data", "results"]))
 
 
+@dataclass
+class Unit:
+    """One notebook execution: a whole job, or one chunk of a sweep's points."""
+
+    plan: Plan
+    task: execute.Task
+    points: tuple = ()
+    attempts: int = 0
+
+
+def _chunks(points: list, n: int) -> list[tuple]:
+    n = max(1, min(n, len(points)))
+    size, extra = divmod(len(points), n)
+    out, i = [], 0
+    for c in range(n):
+        step = size + (c < extra)
+        out.append(tuple(points[i:i + step]))
+        i += step
+    return out
+
+
+def _units(paths: Paths, plan: Plan, by_name: dict[str, Plan], producer: dict[str, str], run_id: str,
+           workers: int) -> list[Unit]:
+    task = _task(paths, plan, by_name, producer, run_id)
+    sweep = plan.job.sweep
+    if sweep is None:
+        return [Unit(plan, task)]
+    missing = [pt for pt in sweep.points if not _point_dir(paths, plan, pt).is_dir()]
+    units = []
+    for i, chunk in enumerate(_chunks(missing, sweep.chunks or workers) if missing else []):
+        params = {**plan.job.parameters, sweep.parameter: list(chunk)}
+        t = execute.Task(**{**task.__dict__, "parameters": params, "expected": tuple(plan.job.output_files()),
+                            "scratch": f"{task.scratch}-chunk{i}",
+                            "executed": str(paths.executed / f"{plan.job.name}-chunk{i}.ipynb"),
+                            "log": str(paths.logs / f"{plan.job.name}-chunk{i}.log")})
+        units.append(Unit(plan, t, chunk))
+    return units
+
+
+def _point_dir(paths: Paths, plan: Plan, point: Any) -> Path:
+    return paths.cache / plan.job.name / "points" / point_key(plan.record, point)
+
+
+def _same_point(cell: str, point: Any) -> bool:
+    if isinstance(point, (int, float)) and not isinstance(point, bool):
+        try:
+            return abs(float(cell) - float(point)) <= 1e-9 * max(1.0, abs(float(point)))
+        except ValueError:
+            return False
+    return cell == str(point)
+
+
+def _store_points(paths: Paths, unit: Unit, out: execute.Outcome) -> str:
+    """Split a sweep chunk's tables by point and cache each point; returns an error or ''."""
+    import csv
+
+    sweep = unit.plan.job.sweep
+    per_point: dict[Any, dict[str, list[list[str]]]] = {pt: {} for pt in unit.points}
+    for t in unit.plan.job.tables:
+        with open(Path(out.output_dir) / "tables" / f"{t.name}.csv", encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        header, body = rows[0], rows[1:]
+        if sweep.column not in header:
+            return f"sweep table {t.name} has no column '{sweep.column}' naming the point of each row"
+        col = header.index(sweep.column)
+        for pt in unit.points:
+            mine = [r for r in body if _same_point(r[col], pt)]
+            if not mine:
+                return f"sweep table {t.name} has no rows for {sweep.column} = {pt}"
+            per_point[pt][t.name] = [header] + mine
+    for pt, tables in per_point.items():
+        dest = _point_dir(paths, unit.plan, pt)
+        tmp = dest.with_name(dest.name + ".tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        for name, rows in tables.items():
+            with open(tmp / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh, lineterminator="\n").writerows(rows)
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    return ""
+
+
+def _gather(paths: Paths, plan: Plan) -> None:
+    """Concatenate every point's rows, in grid order, into the job's cached outputs."""
+    staging = paths.scratch / f"{plan.job.name}-gather"
+    if staging.exists():
+        shutil.rmtree(staging)
+    (staging / "out" / "tables").mkdir(parents=True)
+    for t in plan.job.tables:
+        lines: list[str] = []
+        for i, pt in enumerate(plan.job.sweep.points):
+            text = (_point_dir(paths, plan, pt) / f"{t.name}.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+            lines += text if i == 0 else text[1:]
+        (staging / "out" / "tables" / f"{t.name}.csv").write_text("".join(lines), encoding="utf-8")
+    _store(paths, plan, execute.Outcome(plan.job.name, plan.key, True, 0.0, str(staging / "out")))
+
+
 def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, executor: str = "local",
-                  workers: int | None = None, keep_cache: bool = True,
-                  on_event: Callable[[str], None] = say) -> list[execute.Outcome]:
-    """Run every stale job, wave by wave along dependencies, in parallel within a wave."""
+                  workers: int | None = None, on_event: Callable[[str], None] = say) -> list[execute.Outcome]:
+    """Run every stale job, along dependencies, in parallel; sweeps run as chunks of points.
+
+    A unit whose worker was lost is retried once; a failing job never stops the others."""
     by_name = {p.job.name: p for p in plans}
     producer = pipeline.producer_of()
     deps = upstream(pipeline)
@@ -195,14 +307,33 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
     outcomes: list[execute.Outcome] = []
     failed: set[str] = set()
     before = _guard_digest(paths)
-    total = len(todo)
-    n = 0
-    with executors.make(executor, workers) as pool:
+    with executors.make(executor, workers, paths.root, paths.lockfile) as runner:
         pending = {p.job.name for p in todo}
-        running: dict[Future, Plan] = {}
+        open_units: dict[str, int] = {}
+        running: dict[Future, Unit] = {}
+        n_done = 0
+
+        def launch(unit: Unit) -> None:
+            unit.attempts += 1
+            running[runner.submit(unit.task)] = unit
+
+        def finish_job(plan: Plan, out: execute.Outcome) -> None:
+            nonlocal n_done
+            n_done += 1
+            finished.add(plan.job.name)
+            if out.ok:
+                on_event(f"  [{n_done}/{len(todo)}] done {plan.job.name} in {out.seconds:.1f} s")
+            else:
+                failed.add(plan.job.name)
+                cell = f", cell {out.cell}" if out.cell is not None else ""
+                on_event(f"  [{n_done}/{len(todo)}] FAILED {plan.job.name} ({plan.job.notebook}{cell}): {out.error}\n"
+                         f"      executed notebook: {out.executed}\n      log: {out.log}")
+            outcomes.append(out)
+
+        finished: set[str] = {p.job.name for p in plans if p.state != "stale"}
         while pending or running:
             for name in sorted(pending):
-                if any(d in pending or d in {r.job.name for r in running.values()} for d in deps[name]):
+                if not deps[name] <= finished | failed:
                     continue
                 plan = by_name[name]
                 pending.discard(name)
@@ -210,27 +341,52 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
                     failed.add(name)
                     on_event(f"  skip {name}: an upstream job failed")
                     continue
-                on_event(f"  run  {name}  ({', '.join(plan.reasons[:3])})")
-                running[pool.submit(execute.run, _task(paths, plan, by_name, producer, run_id))] = plan
+                units = _units(paths, plan, by_name, producer, run_id, runner.workers)
+                if not units:  # a sweep whose every point is cached
+                    _gather(paths, plan)
+                    finish_job(plan, execute.Outcome(name, plan.key, True, 0.0))
+                    continue
+                what = f"{len(units)} chunk(s) of {sum(len(u.points) for u in units)} point(s)" if plan.job.sweep else ""
+                on_event(f"  run  {name}  ({'; '.join(plan.reasons[:3])}){' ' + what if what else ''}")
+                open_units[name] = len(units)
+                for u in units:
+                    launch(u)
             if not running:
                 continue
             done, _ = wait(list(running), return_when="FIRST_COMPLETED")
             for fut in done:
-                plan = running.pop(fut)
+                unit = running.pop(fut)
+                plan = unit.plan
                 try:
-                    out = fut.result()
-                except Exception as exc:  # the worker process died
-                    out = execute.Outcome(plan.job.name, plan.key, False, 0.0, error=f"worker died: {exc}")
-                n += 1
-                if out.ok:
+                    out = runner.finish(fut, unit.task)
+                except runner.lost_errors + (BrokenExecutor,) as exc:
+                    if unit.attempts < 2 and not isinstance(exc, BrokenExecutor):
+                        on_event(f"  lost {plan.job.name} (worker gone: {type(exc).__name__}); retrying once")
+                        launch(unit)
+                        continue
+                    out = execute.Outcome(plan.job.name, plan.key, False, 0.0, executed=unit.task.executed,
+                                          log=unit.task.log, error=f"the worker running it was lost twice ({exc})")
+                except Exception as exc:
+                    out = execute.Outcome(plan.job.name, plan.key, False, 0.0, executed=unit.task.executed,
+                                          log=unit.task.log, error=f"{type(exc).__name__}: {exc}")
+                if plan.job.name in failed:
+                    continue  # another chunk of this sweep already failed
+                if out.ok and plan.job.sweep is not None:
+                    err = _store_points(paths, unit, out)
+                    if err:
+                        out = execute.Outcome(plan.job.name, plan.key, False, out.seconds, out.output_dir,
+                                              out.executed, out.log, err)
+                if not out.ok:
+                    finish_job(plan, out)
+                    continue
+                if plan.job.sweep is None:
                     _store(paths, plan, out)
-                    on_event(f"  [{n}/{total}] done {plan.job.name} in {out.seconds:.1f} s")
+                    finish_job(plan, out)
                 else:
-                    failed.add(plan.job.name)
-                    cell = f", cell {out.cell}" if out.cell is not None else ""
-                    on_event(f"  [{n}/{total}] FAILED {plan.job.name} ({plan.job.notebook}{cell}): {out.error}\n"
-                             f"      executed notebook: {out.executed}\n      log: {out.log}")
-                outcomes.append(out)
+                    open_units[plan.job.name] -= 1
+                    if open_units[plan.job.name] == 0:
+                        _gather(paths, plan)
+                        finish_job(plan, out)
     if _guard_digest(paths) != before:
         raise JobError("data/ or results/ changed while the jobs ran (a notebook wrote there, or someone edited "
                        "them); nothing was published. Notebooks may only write through reprobook.nb into their "

@@ -10,7 +10,8 @@ from .errors import ConfigError
 from .paths import SPEC_FILE
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-JOB_KEYS = {"notebook", "parameters", "inputs", "outputs", "description"}
+JOB_KEYS = {"notebook", "parameters", "inputs", "outputs", "description", "sweep"}
+SWEEP_KEYS = {"parameter", "values", "column", "chunks"}
 OUTPUT_KINDS = ("tables", "figures", "values")
 TABLE_KEYS = {"key", "tolerance", "description", "report"}
 FIGURE_KEYS = {"description"}
@@ -26,6 +27,17 @@ class TableOutput:
 
 
 @dataclass(frozen=True)
+class Sweep:
+    """One notebook over a grid: the notebook takes a list of points in `parameter` and writes, in
+    every output table, one or more rows per point with the point in `column`."""
+
+    parameter: str
+    points: tuple
+    column: str
+    chunks: int = 0  # 0: one chunk per worker
+
+
+@dataclass(frozen=True)
 class Job:
     name: str
     notebook: str  # project-relative posix path
@@ -34,6 +46,7 @@ class Job:
     tables: tuple[TableOutput, ...] = ()
     figures: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
+    sweep: Sweep | None = None
 
     def artifact_paths(self) -> list[str]:
         paths = [f"results/tables/{t.name}.csv" for t in self.tables]
@@ -169,7 +182,8 @@ def parse(raw: Any, root: Path) -> Pipeline:
             tables.append(TableOutput(tname, tuple(key), float(tol), bool(opts.get("report", False))))
         figures = _names(outputs.get("figures"), f"{where} outputs.figures")
         values = _names(outputs.get("values"), f"{where} outputs.values")
-        job = Job(name, notebook, dict(params), inputs, tuple(tables), tuple(figures), tuple(values))
+        sweep = _sweep(entry.get("sweep"), where, params, bool(figures or values))
+        job = Job(name, notebook, dict(params), inputs, tuple(tables), tuple(figures), tuple(values), sweep)
         for out in job.artifact_paths() + [f"value '{v}'" for v in values]:
             if out in seen_outputs:
                 raise ConfigError(
@@ -181,6 +195,47 @@ def parse(raw: Any, root: Path) -> Pipeline:
     pipeline = Pipeline(tuple(jobs), dict(raw.get("settings") or {}))
     order(pipeline)  # raises on cycles
     return pipeline
+
+
+def grid(start: float, stop: float, step: float) -> tuple[float, ...]:
+    """Points from start to stop inclusive, computed from integer steps so that no float drift creeps in."""
+    n = round((stop - start) / step)
+    if n < 0 or abs(start + n * step - stop) > abs(step) * 1e-6:
+        raise ValueError
+    return tuple(round(start + i * step, 10) for i in range(n + 1))
+
+
+def _sweep(raw: Any, where: str, params: dict[str, Any], has_other_outputs: bool) -> Sweep | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - SWEEP_KEYS or "parameter" not in raw or "values" not in raw:
+        raise ConfigError(f"{SPEC_FILE}: {where} sweep must be a mapping with parameter, values, and optionally "
+                          f"column and chunks")
+    if has_other_outputs:
+        raise ConfigError(f"{SPEC_FILE}: {where} is a sweep: it may declare tables only (draw figures in a job "
+                          "that reads the gathered table)")
+    param = raw["parameter"]
+    if param in params:
+        raise ConfigError(f"{SPEC_FILE}: {where} sweeps over '{param}', which is also set under parameters")
+    values = raw["values"]
+    if isinstance(values, dict):
+        try:
+            points = grid(float(values["start"]), float(values["stop"]), float(values["step"]))
+        except (KeyError, ValueError, TypeError, ZeroDivisionError):
+            raise ConfigError(f"{SPEC_FILE}: {where} sweep values need start, stop and step, with stop reachable "
+                              "from start in whole steps") from None
+    elif isinstance(values, list) and values and all(_is_literal(v) for v in values):
+        points = tuple(values)
+    else:
+        raise ConfigError(f"{SPEC_FILE}: {where} sweep values must be a list or {{start, stop, step}}")
+    if len(set(points)) != len(points):
+        raise ConfigError(f"{SPEC_FILE}: {where} sweep values repeat a point")
+    chunks = raw.get("chunks", 0)
+    if chunks == "auto":
+        chunks = 0
+    if not isinstance(chunks, int) or chunks < 0:
+        raise ConfigError(f"{SPEC_FILE}: {where} sweep chunks must be a whole number or 'auto'")
+    return Sweep(param, points, str(raw.get("column", param)), chunks)
 
 
 def _is_literal(v: Any) -> bool:

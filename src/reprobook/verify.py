@@ -163,7 +163,7 @@ def render_html(md_verdicts: list[Verdict], summary: str) -> str:
             f"{rows}</table></body></html>\n")
 
 
-def main(paths: Paths, workers: int | None = None, executor: str = "local") -> int:
+def main(paths: Paths, workers: int | None = None, executor: str | None = None) -> int:
     t0 = time.perf_counter()
     pipeline = spec.load(paths.root)
     room, dirty = clean_room(paths)

@@ -1,0 +1,108 @@
+"""Sweeps, job dependencies and the Dask executor, with a real distributed.LocalCluster."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, run_cli, tree_hashes
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def swept(mini):
+    shutil.copy(FIXTURES / "sweep" / "sweep.py", mini / "notebooks")
+    shutil.copy(FIXTURES / "sweep" / "scaled_plot.py", mini / "notebooks")
+    spec = mini / "pipeline.yml"
+    spec.write_text(spec.read_text() + (FIXTURES / "sweep" / "jobs.yml").read_text())
+    shutil.copy(REPO / "requirements.lock", mini / "requirements.lock")
+    return mini
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    from distributed import LocalCluster
+
+    workdir = tmp_path / "workers"
+    workdir.mkdir()
+    cwd = os.getcwd()
+    os.chdir(workdir)  # workers start here, away from the project folder
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, local_directory=str(workdir),
+                          dashboard_address=None) as c:
+            yield c
+    finally:
+        os.chdir(cwd)
+
+
+def test_sweep_gathers_points_and_caches_each(swept):
+    proc = run_cli(swept, "build", "--no-book", check=True)
+    assert "2 chunk(s) of 7 point(s)" in proc.stderr
+    table = (swept / "results/tables/scaled.csv").read_text()
+    assert table.splitlines()[0] == "factor,total" and len(table.splitlines()) == 8
+    assert "0.50,4.00" in table and "2.00,16.00" in table
+    assert (swept / "results/figures/scaled.svg").is_file()  # the downstream job read the gathered table
+    # widen the grid: only the new points run
+    spec = swept / "pipeline.yml"
+    spec.write_text(spec.read_text().replace("stop: 2.0", "stop: 2.5"))
+    proc = run_cli(swept, "build", "--no-book", check=True)
+    assert "of 2 point(s)" in proc.stderr
+    assert len((swept / "results/tables/scaled.csv").read_text().splitlines()) == 10
+    # chunking never changes the result
+    other = swept.parent / "other"
+    shutil.copytree(swept, other, ignore=shutil.ignore_patterns("_build", "results"))
+    (other / "pipeline.yml").write_text((other / "pipeline.yml").read_text().replace("column: factor}", "column: factor, chunks: 3}"))
+    run_cli(other, "build", "--no-book", check=True)
+    assert (other / "results/tables/scaled.csv").read_bytes() == (swept / "results/tables/scaled.csv").read_bytes()
+
+
+def test_cluster_build_gives_byte_identical_results(swept, cluster):
+    local = swept.parent / "local"
+    shutil.copytree(swept, local)
+    run_cli(local, "build", "--no-book", check=True)
+    proc = run_cli(swept, "build", "--no-book", check=True, env={"SCHEDULER": cluster.scheduler_address})
+    assert tree_hashes(swept / "results") == tree_hashes(local / "results")
+    log = (swept / "_build/logs/sums.log").read_text()
+    assert log.startswith("[ran on ") and str(swept) not in log
+
+
+def test_worker_with_other_environment_is_refused(swept, cluster):
+    lock = swept / "requirements.lock"
+    lock.write_text(lock.read_text().replace("pandas==", "pandas==0.0.1.dev0+x", 1).replace("pandas==0.0.1.dev0+x", "pandas==0.0.1", 1))
+    proc = run_cli(swept, "build", "--no-book", "--scheduler", cluster.scheduler_address)
+    assert proc.returncode == 1
+    assert "differs from requirements.lock: pandas" in proc.stderr
+    assert not (swept / "results").exists()
+
+
+def test_killed_worker_ends_in_correct_results(swept, cluster):
+    from distributed import Client
+
+    spec = swept / "pipeline.yml"
+    spec.write_text(spec.read_text().replace("column: factor}", "column: factor}\n    parameters: {delay: 4}"))
+    client = Client(cluster.scheduler_address)
+    pids = list(client.run(os.getpid).values())
+
+    def kill_one():
+        time.sleep(5)
+        os.kill(pids[0], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_one)
+    killer.start()
+    proc = run_cli(swept, "build", "--no-book", "--scheduler", cluster.scheduler_address)
+    killer.join()
+    client.close()
+    if proc.returncode == 0:
+        local = swept.parent / "local"
+        shutil.copytree(swept, local, ignore=shutil.ignore_patterns("_build", "results"))
+        run_cli(local, "build", "--no-book", check=True)
+        assert tree_hashes(swept / "results") == tree_hashes(local / "results")
+    else:
+        assert "lost" in proc.stderr and not (swept / "results").exists()
