@@ -8,7 +8,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-lock
 REF ?= HEAD
 SCHEDULER ?=
-export SOURCE_DATE_EPOCH ?= 946684800
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 RB = $(BIN)/python -m reprobook $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
@@ -48,6 +47,9 @@ pdf: $(STAMP) ## build the PDF book into _build/pdf/book.pdf
 
 bench: $(STAMP) ## run the benchmarks in bench/ and write _build/bench/report.md
 	@$(BIN)/python bench/run.py
+
+bench-full: $(STAMP) ## the benchmarks with more repetitions (about twice as long as make bench)
+	@$(BIN)/python bench/run.py --full
 
 lock: ## re-resolve requirements.in into requirements.lock (needs the package index)
 	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv

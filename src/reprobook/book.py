@@ -10,7 +10,7 @@ from pathlib import Path
 from . import stamps
 from .errors import BookError
 from .hashing import files_under, tree_digest
-from .paths import Paths
+from .paths import DEFAULT_SOURCE_DATE_EPOCH, Paths
 
 BOOK_INPUTS = ["book", "results", "_config.yml", "_toc.yml", "references.bib", "src/reprobook/sphinxext.py",
                "src/reprobook/formatting.py"]
@@ -27,7 +27,7 @@ def jupyter_book() -> str:
 
 def sphinx_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("SOURCE_DATE_EPOCH", "946684800")
+    env.setdefault("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH)
     env["PYTHONHASHSEED"] = "0"
     return env
 
@@ -42,7 +42,7 @@ def _run_builder(paths: Paths, builder: str, workdir: Path) -> None:
     full = stamps.read(paths.stamps, f"ext-{builder}") != ext
     cmd = [jupyter_book(), "build", str(paths.root), "--path-output", str(workdir), "--builder", builder,
            "-W", "-n", "--keep-going", "-q"] + (["--all"] if full else [])
-    proc = subprocess.run(cmd, cwd=paths.root, env=sphinx_env(), capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=paths.root, env=sphinx_env(), capture_output=True, text=True, errors="replace")
     if proc.returncode != 0:
         text = proc.stdout + proc.stderr
         lines = [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln or "rror" in ln]

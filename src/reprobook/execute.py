@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .paths import DEFAULT_SOURCE_DATE_EPOCH
+
 
 @dataclass(frozen=True)
 class Task:
@@ -126,7 +128,7 @@ def run(task: Task) -> Outcome:
         "REPROBOOK_ROOT": task.root,
         "REPROBOOK_OUTPUT": str(out_dir),
         "REPROBOOK_INPUTS": json.dumps(task.inputs),
-        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "946684800"),
+        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH),
         "PYTHONHASHSEED": "0",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": str(scratch / "mplconfig"),

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .formatting import format_number
+from .paths import DEFAULT_SOURCE_DATE_EPOCH
 
-os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
+os.environ.setdefault("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH)
 random.seed(0)
 
 _ROOT = Path(os.environ.get("REPROBOOK_ROOT", ".")).resolve()

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SPEC_FILE = "pipeline.yml"
+# Time stamp written into outputs that need one (PDF dates): fixed, so builds are byte-identical.
+# Override with the SOURCE_DATE_EPOCH environment variable.
+DEFAULT_SOURCE_DATE_EPOCH = "1795564800"  # 2026-11-25, the release date of version 0.1.0
 
 
 def find_root(start: Path | None = None) -> Path:

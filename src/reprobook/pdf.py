@@ -20,7 +20,7 @@ def ensure_tex() -> None:
         print("installing TeX Live (Debian packages: " + " ".join(TEX_PACKAGES) + ") ...", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *TEX_PACKAGES]):
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace")
             if proc.returncode != 0:
                 raise BookError(f"could not install TeX with {' '.join(cmd)}:\n{proc.stderr[-2000:]}")
         return
@@ -44,7 +44,7 @@ def build_pdf(paths: Paths) -> str:
         latex_dir = work / "_build" / "latex"
         env = {**book.sphinx_env(), "FORCE_SOURCE_DATE": "1"}
         cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "book.tex"]
-        proc = subprocess.run(cmd, cwd=latex_dir, env=env, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace")
         if proc.returncode != 0:
             log = paths.logs / "book-pdf.log"
             log.parent.mkdir(parents=True, exist_ok=True)

@@ -57,6 +57,17 @@ def display_cell(text: str) -> str:
     return format_number(float(text) if decimals else int(text), decimals)
 
 
+def column_widths(header: list[str], body: list[list[str]]) -> list[int]:
+    """Relative widths from the longest word of the header and the longest cell, within bounds,
+    so that long text columns wrap instead of running off a printed page."""
+    widths = []
+    for i, h in enumerate(header):
+        longest_cell = max((len(r[i]) for r in body if i < len(r)), default=0)
+        longest_word = max((len(w) for w in h.split()), default=1)
+        widths.append(max(4, longest_word, min(longest_cell, 40)))
+    return widths
+
+
 class ResultTable(SphinxDirective):
     required_arguments = 1
     has_content = True
@@ -98,8 +109,9 @@ class ResultTable(SphinxDirective):
         table += title
         tgroup = nodes.tgroup(cols=len(header))
         table += tgroup
-        for _ in header:
-            tgroup += nodes.colspec(colwidth=1)
+        for w in column_widths(header, body):
+            tgroup += nodes.colspec(colwidth=w)
+        table["classes"].append("colwidths-given")  # LaTeX: wrapping p{} columns in these proportions
         thead = nodes.thead()
         tgroup += thead
         thead += self._row(header, numbers=False)
@@ -174,17 +186,19 @@ class RecordTable(SphinxDirective):
         caption = self.options.get("caption", "The record: every artifact in results/manifest.json.")
         table += nodes.title(caption, "", *self.state.inline_text(caption, self.lineno)[0])
         header = ["Artifact", "Kind", "Job", "Notebook", "SHA-256 (first 12)"]
+        rows = [[a["path"], a["kind"], a["job"], a["notebook"], a["sha256"][:12]] for a in arts]
         tgroup = nodes.tgroup(cols=len(header))
         table += tgroup
-        for _ in header:
-            tgroup += nodes.colspec(colwidth=1)
+        for w in column_widths(header, rows):
+            tgroup += nodes.colspec(colwidth=w)
+        table["classes"].append("colwidths-given")
         thead = nodes.thead()
         tgroup += thead
         thead += ResultTable._row(header, numbers=False)
         tbody = nodes.tbody()
         tgroup += tbody
-        for a in arts:
-            tbody += ResultTable._row([a["path"], a["kind"], a["job"], a["notebook"], a["sha256"][:12]], numbers=False)
+        for r in rows:
+            tbody += ResultTable._row(r, numbers=False)
         self.add_name(table)
         versions = ", ".join(f"{k} {v}" for k, v in sorted(env.get("packages", {}).items()))
         para = nodes.paragraph(text=f"Recorded environment: Python {env.get('python', '?')}; {versions}.")
@@ -229,8 +243,22 @@ def add_citation_meta(app, pagename, templatename, context, doctree):
     context["metatags"] = context.get("metatags", "") + "\n" + html_tags
 
 
+def dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Some theme extensions register the same inline script twice (sphinx-thebe's `const
+    THEBE_JS_URL`), which browsers report as an error; keep each script once."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        attrs = getattr(script, "attributes", {}) or {}
+        key = (str(getattr(script, "filename", script) or ""), tuple(sorted((k, str(v)) for k, v in attrs.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app):
     app.add_config_value("reprobook_citation", {}, "html")
+    app.connect("html-page-context", dedupe_scripts)
     app.connect("html-page-context", add_citation_meta)
     app.add_directive("result-table", ResultTable)
     app.add_directive("result-figure", ResultFigure)
