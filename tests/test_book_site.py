@@ -149,11 +149,12 @@ def test_pdf_has_every_caption_and_the_bibliography_and_is_deterministic(book_co
     pdf = book_copy / "_build/pdf/book.pdf"
     assert str(pdf) in proc.stdout
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    flat = re.sub(r"\s+", " ", text)
+    quotes = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+    flat = re.sub(r"\s+", " ", text).translate(quotes)
     caps = captions(book_copy / "book")
     assert len(caps) >= 8
     for key, cap in caps.items():
-        words = re.sub(r"[{}`*_]", "", cap).split()[:6]  # the caption's opening words, as typeset
+        words = re.sub(r"[{}`*_]", "", cap).translate(quotes).split()[:6]  # the caption's opening words, as typeset
         assert " ".join(words) in flat, f"caption of {key} not in the PDF: {cap}"
     assert re.search(r"Table \d+(\.\d+)?", flat) and re.search(r"Fig(ure|\.) \d+", flat)
     assert "Bibliography" in flat or "References" in flat
