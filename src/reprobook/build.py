@@ -46,7 +46,8 @@ def check_inputs(paths: Paths) -> None:
         stamps.write(paths.stamps, "bib", bdigest)
 
 
-def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | None = None) -> dict:
+def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | None = None,
+                 publish_report: bool = True) -> dict:
     """Bring results/ up to date. Raises JobError (results/ untouched) if any job fails."""
     import os
 
@@ -68,10 +69,11 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
         raise JobError(f"{len(failed)} job(s) failed; results/ and the book were left unchanged "
                        f"(the {len(outcomes) - len(failed)} job(s) that succeeded are cached for the next run)\n{detail}")
     changes = pl.publish(paths, pipeline, plans)
-    for c in changes:
-        pl.say(f"  {c}")
-    report_findings(paths, pipeline, changes)
-    if changes:
+    if publish_report:
+        for c in changes:
+            pl.say(f"  {c}")
+        report_findings(paths, pipeline, changes)
+    if changes and publish_report:
         from . import readme
 
         readme.update(paths, quiet=True)

@@ -176,7 +176,7 @@ def main(paths: Paths, workers: int | None = None, executor: str | None = None) 
     try:
         from .build import run_pipeline
 
-        run_pipeline(rpaths, executor=executor, workers=workers)
+        run_pipeline(rpaths, executor=executor, workers=workers, publish_report=False)
     except ReprobookError as exc:
         pl.say(exc.render())
         pl.say(f"verify: the re-execution failed; clean room kept at {room}")
