@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +83,27 @@ def test_build_needs_no_network(mini):
     proc = subprocess.run(["unshare", "-n", "sh", "-c", cmd], cwd=mini, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert (mini / "_build/html/index.html").is_file()
+
+
+@pytest.mark.parametrize("name, text, fragment", [
+    ("_toc.yml", "format: jb-book\nroot: book/index\nchapters:\n  - file: book/missing\n", "names page 'book/missing'"),
+    ("_toc.yml", "format: jb-book\nchapters: [\n", "_toc.yml is not valid YAML at line"),
+    ("_toc.yml", "format: jb-book\n", "no 'root:' entry"),
+    ("_config.yml", "title: [unclosed\n", "_config.yml is not valid YAML at line"),
+])
+def test_book_configuration_errors_name_file_and_entry(mini, name, text, fragment):
+    run_cli(mini, "build", "--no-book", check=True)
+    (mini / name).write_text(text)
+    proc = run_cli(mini, "build")
+    assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_hostile_text_is_escaped_in_latex(mini):
+    (mini / "data/words.csv").write_text('word\n"\\input{/etc/passwd}"\n')
+    run_cli(mini, "build", "--no-book", check=True)
+    proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(mini), "--builder", "latex",
+                           "--path-output", str(mini / "_build/latex-test")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    tex = next((mini / "_build/latex-test/_build/latex").glob("*.tex")).read_text()
+    assert "\\input{/etc/passwd}" not in tex
+    assert "\\textbackslash{}input\\{/etc/passwd\\}" in tex

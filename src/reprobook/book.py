@@ -55,11 +55,51 @@ def _run_builder(paths: Paths, builder: str, workdir: Path) -> None:
     stamps.write(paths.stamps, f"ext-{builder}", ext)
 
 
+def check_config(paths: Paths) -> None:
+    """_config.yml and _toc.yml parse, and every page the table of contents names exists."""
+    import yaml
+
+    from .errors import ConfigError
+
+    docs = {}
+    for name in ("_config.yml", "_toc.yml"):
+        path = paths.root / name
+        if not path.is_file():
+            raise ConfigError(f"{name} not found in {paths.root}; the book needs it")
+        try:
+            docs[name] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError(f"{name} is not valid YAML{where}: {getattr(exc, 'problem', exc)}; fix the syntax") from None
+        if not isinstance(docs[name], dict):
+            raise ConfigError(f"{name} must be a mapping of settings")
+    toc = docs["_toc.yml"]
+    if "root" not in toc:
+        raise ConfigError("_toc.yml has no 'root:' entry naming the book's first page (e.g. root: book/index)")
+
+    def files(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                yield node["file"]
+            for v in node.values():
+                yield from files(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from files(v)
+
+    for entry in [toc["root"], *files(toc)]:
+        if not isinstance(entry, str) or not any((paths.root / f"{entry}{ext}").is_file() for ext in ("", ".md", ".ipynb", ".rst")):
+            raise ConfigError(f"_toc.yml names page '{entry}', which does not exist; create book page {entry}.md "
+                              "or fix the entry")
+
+
 def build_html(paths: Paths, force: bool = False) -> bool:
     """Build the HTML book into _build/html when its inputs changed. Returns True if it built."""
     digest = book_digest(paths)
     if not force and stamps.read(paths.stamps, "html") == digest and (paths.html / "index.html").is_file():
         return False
+    check_config(paths)
     work = paths.sphinx_work
     _run_builder(paths, "html", work)
     nxt, old = paths.build / "html.next", paths.build / "html.old"

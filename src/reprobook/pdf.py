@@ -39,6 +39,7 @@ def build_pdf(paths: Paths) -> str:
         if stamps.read(paths.stamps, "pdf") == digest and out.is_file():
             print(f"PDF unchanged: {paths.rel(out)}")
             return str(out)
+        book.check_config(paths)
         work = paths.build / "sphinx-latex"
         book._run_builder(paths, "latex", work)
         latex_dir = work / "_build" / "latex"
