@@ -68,6 +68,36 @@ def column_widths(header: list[str], body: list[list[str]]) -> list[int]:
     return widths
 
 
+def _row(cells: list[str], as_text: list[bool] | None = None) -> nodes.row:
+    """A table row; numeric cells take the book's number format unless marked as text."""
+    row = nodes.row()
+    for i, c in enumerate(cells):
+        entry = nodes.entry()
+        entry += nodes.paragraph(text=c if as_text is None or as_text[i] else display_cell(c))
+        row += entry
+    return row
+
+
+def table_node(directive: SphinxDirective, caption: str, header: list[str], body: list[list[str]],
+               as_text: list[bool] | None, classes: list[str]) -> nodes.table:
+    """A numbered, captioned table whose column widths follow its content (so printed pages wrap)."""
+    table = nodes.table(classes=["result-table", *classes, "colwidths-given"])
+    title_nodes, _ = directive.state.inline_text(caption, directive.lineno)
+    table += nodes.title(caption, "", *title_nodes)
+    tgroup = nodes.tgroup(cols=len(header))
+    table += tgroup
+    for w in column_widths(header, body):
+        tgroup += nodes.colspec(colwidth=w)
+    thead = nodes.thead()
+    tgroup += thead
+    thead += _row(header)
+    tbody = nodes.tbody()
+    tgroup += tbody
+    for r in body:
+        tbody += _row(r, as_text)
+    return table
+
+
 class ResultTable(SphinxDirective):
     required_arguments = 1
     has_content = True
@@ -102,23 +132,8 @@ class ResultTable(SphinxDirective):
             if len(labels) != len(header):
                 raise self.error(f"result table '{name}': {len(labels)} headers given for {len(header)} columns")
             header = labels
-        table = nodes.table(classes=["result-table"])
         caption = self.options.get("caption") or " ".join(self.content) or name
-        title_nodes, _ = self.state.inline_text(caption, self.lineno)
-        title = nodes.title(caption, "", *title_nodes)
-        table += title
-        tgroup = nodes.tgroup(cols=len(header))
-        table += tgroup
-        for w in column_widths(header, body):
-            tgroup += nodes.colspec(colwidth=w)
-        table["classes"].append("colwidths-given")  # LaTeX: wrapping p{} columns in these proportions
-        thead = nodes.thead()
-        tgroup += thead
-        thead += self._row(header, numbers=False)
-        tbody = nodes.tbody()
-        tgroup += tbody
-        for r in body:
-            tbody += self._row(r, numbers=True, as_text=as_text)
+        table = table_node(self, caption, header, body, as_text, [])
         self.add_name(table)
         if "name" not in self.options:
             table["ids"].append(f"table-{name.replace('_', '-')}")
@@ -127,16 +142,6 @@ class ResultTable(SphinxDirective):
         if prov is not None:
             out.append(prov)
         return out
-
-    @staticmethod
-    def _row(cells, numbers: bool, as_text: list[bool] | None = None):
-        row = nodes.row()
-        for i, c in enumerate(cells):
-            entry = nodes.entry()
-            text = display_cell(c) if numbers and not (as_text and as_text[i]) else c
-            entry += nodes.paragraph(text=text)
-            row += entry
-        return row
 
 
 class ResultFigure(SphinxDirective):
@@ -182,23 +187,10 @@ class RecordTable(SphinxDirective):
         manifest = _manifest(self.env)
         arts = manifest.get("artifacts", [])
         env = manifest.get("environment", {})
-        table = nodes.table(classes=["result-table", "record-table"])
         caption = self.options.get("caption", "The record: every artifact in results/manifest.json.")
-        table += nodes.title(caption, "", *self.state.inline_text(caption, self.lineno)[0])
         header = ["Artifact", "Kind", "Job", "Notebook", "SHA-256 (first 12)"]
         rows = [[a["path"], a["kind"], a["job"], a["notebook"], a["sha256"][:12]] for a in arts]
-        tgroup = nodes.tgroup(cols=len(header))
-        table += tgroup
-        for w in column_widths(header, rows):
-            tgroup += nodes.colspec(colwidth=w)
-        table["classes"].append("colwidths-given")
-        thead = nodes.thead()
-        tgroup += thead
-        thead += ResultTable._row(header, numbers=False)
-        tbody = nodes.tbody()
-        tgroup += tbody
-        for r in rows:
-            tbody += ResultTable._row(r, numbers=False)
+        table = table_node(self, caption, header, rows, None, ["record-table"])
         self.add_name(table)
         versions = ", ".join(f"{k} {v}" for k, v in sorted(env.get("packages", {}).items()))
         para = nodes.paragraph(text=f"Recorded environment: Python {env.get('python', '?')}; {versions}.")
