@@ -5,6 +5,7 @@ import ast
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,8 @@ def run(task: Task) -> Outcome:
         "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH),
         "PYTHONHASHSEED": "0",
         "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(scratch / "mplconfig"),
+        # one font cache for all jobs: an empty config folder would rebuild it (seconds) every time
+        "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR") or str(Path(tempfile.gettempdir()) / "reprobook-matplotlib"),
         "TZ": "UTC",
     }
     saved = {k: os.environ.get(k) for k in env}

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Iterable
@@ -14,6 +16,14 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    st = os.stat(path)
+    return _sha256_file(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256_file(path: str, mtime_ns: int, size: int, ino: int) -> str:
+    """Memoised within one process by the file's identity and time stamp (a changed file
+    has a new time stamp, so it is read again)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -123,10 +133,15 @@ def project_code_closure(code: str, src: Path) -> list[Path]:
             if f is None or f in seen:
                 continue
             seen[f] = None
-            text = f.read_text(encoding="utf-8")
-            todo.extend(_imported_modules(text))
-            todo.extend(_relative_imports(f, text, src))
+            st = f.stat()
+            todo.extend(_file_imports(f, src, st.st_mtime_ns, st.st_size))
     return sorted(seen)
+
+
+@functools.lru_cache(maxsize=None)
+def _file_imports(f: Path, src: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    text = f.read_text(encoding="utf-8")
+    return tuple(_imported_modules(text) | _relative_imports(f, text, src))
 
 
 def environment_digest(lockfile: Path) -> str:

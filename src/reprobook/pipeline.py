@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from . import execute, executors, manifest as mf
 from .errors import JobError, ReprobookError
+from .filecache import NO_CACHE, FileCache
 from .hashing import (environment_digest, files_under, project_code_closure, sha256_file, sha256_json,
                       tree_digest)
 from .paths import Paths
@@ -39,20 +40,32 @@ class Plan:
         return paths.results if self.state == "fresh" else self.cache_dir / "out"
 
 
-def notebook_code_digest(path: Path) -> str:
-    """Hash of a notebook's code cells and their tags; prose cells do not change results."""
+_CACHE = NO_CACHE  # set by plan_jobs to the project's _build/stamps/filecache.json
+
+
+def _parse_code_cells(path: Path) -> list:
     import jupytext
 
     nb = jupytext.read(path)
-    parts = [(c.source, sorted(c.metadata.get("tags", []))) for c in nb.cells if c.cell_type == "code"]
-    return sha256_json(parts)
+    return [[c.source, sorted(c.metadata.get("tags", []))] for c in nb.cells if c.cell_type == "code"]
+
+
+def code_cells(path: Path) -> list:
+    """A text notebook's code cells with their tags: [[source, tags], ...], parsed once per file version."""
+    return _CACHE.get("cells", path, _parse_code_cells)
+
+
+def notebook_code_digest(path: Path) -> str:
+    """Hash of a notebook's code cells and their tags; prose cells do not change results."""
+    return sha256_json([(src, list(tags)) for src, tags in code_cells(path)])
+
+
+def file_sha(path: Path) -> str:
+    return _CACHE.get("sha256", path, sha256_file)
 
 
 def notebook_code(path: Path) -> str:
-    import jupytext
-
-    nb = jupytext.read(path)
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return "\n".join(src for src, _ in code_cells(path))
 
 
 def job_record(paths: Paths, job: Job, env_digest: str, upstream_keys: dict[str, str],
@@ -63,13 +76,13 @@ def job_record(paths: Paths, job: Job, env_digest: str, upstream_keys: dict[str,
         if rel in producer:  # another job's output: its key fixes its bytes
             inputs[rel] = "job:" + upstream_keys[producer[rel]]
         elif (root / rel).is_file():
-            inputs[rel] = sha256_file(root / rel)
+            inputs[rel] = file_sha(root / rel)
         else:
             raise ReprobookError(
                 f"job '{job.name}' declares input '{rel}', which does not exist; "
                 "restore the file or fix the job's inputs in pipeline.yml")
     nb_path = root / job.notebook
-    code = {p.relative_to(root).as_posix(): sha256_file(p)
+    code = {p.relative_to(root).as_posix(): file_sha(p)
             for p in project_code_closure(notebook_code(nb_path), root / "src")}
     record = {
         "notebook": job.notebook,
@@ -115,6 +128,15 @@ def _artifact_problems(paths: Paths, job: Job, record: dict[str, Any], values_no
 
 def plan_jobs(paths: Paths, pipeline: Pipeline, *, use_record: bool = True,
               use_cache: bool = True) -> list[Plan]:
+    global _CACHE
+    _CACHE = FileCache(paths.stamps / "filecache.json")
+    try:
+        return _plan_jobs(paths, pipeline, use_record=use_record, use_cache=use_cache)
+    finally:
+        _CACHE.save()
+
+
+def _plan_jobs(paths: Paths, pipeline: Pipeline, *, use_record: bool, use_cache: bool) -> list[Plan]:
     record = mf.read(paths.manifest) if use_record else {}
     values_now = {}
     if use_record and (paths.results / "values.json").is_file():
@@ -331,8 +353,14 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
             outcomes.append(out)
 
         finished: set[str] = {p.job.name for p in plans if p.state != "stale"}
+        # start first what others wait for, then the largest notebooks: a short tail on the cores
+        waited_for = {d for ds in deps.values() for d in ds}
+
+        def priority(name: str) -> tuple:
+            return (name not in waited_for, -(paths.root / by_name[name].job.notebook).stat().st_size, name)
+
         while pending or running:
-            for name in sorted(pending):
+            for name in sorted(pending, key=priority):
                 if not deps[name] <= finished | failed:
                     continue
                 plan = by_name[name]
