@@ -28,14 +28,12 @@ class UndeclaredInput(RuntimeError):
     pass
 
 
-def _setup_matplotlib() -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        return
-    matplotlib.use("Agg")
-    matplotlib.rcParams.update({"svg.hashsalt": "reprobook", "svg.fonttype": "path", "pdf.compression": 6,
-                                "figure.dpi": 100, "savefig.bbox": None})
+def _configure_matplotlib() -> None:
+    """Settings read when a figure is saved: fixed SVG ids, text as paths, fixed PDF compression.
+    Applied at save time, so that notebooks that draw nothing never import matplotlib."""
+    import matplotlib
+
+    matplotlib.rcParams.update({"svg.hashsalt": "reprobook", "svg.fonttype": "path", "pdf.compression": 6})
 
 
 def _setup_numpy() -> None:
@@ -46,7 +44,6 @@ def _setup_numpy() -> None:
     numpy.random.seed(0)
 
 
-_setup_matplotlib()
 _setup_numpy()
 
 
@@ -82,6 +79,7 @@ def save_table(name: str, df: Any, decimals: int | dict[str, int] | None = None)
 
 def save_figure(name: str, fig: Any) -> Path:
     """Write a figure as SVG (HTML) and PDF (LaTeX), both without dates, so both are deterministic."""
+    _configure_matplotlib()
     folder = _OUT / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None, "Creator": None})
