@@ -45,8 +45,9 @@ diff: $(STAMP) ## cells, values and figures changed in results/ since REF (defau
 pdf: $(STAMP) ## build the PDF book into _build/pdf/book.pdf
 	@$(BIN)/python -m reprobook pdf
 
-bench: $(STAMP) ## run the benchmarks in bench/ and write _build/bench/report.md
+bench: $(STAMP) ## run the benchmarks in bench/ and write _build/bench/report.md (and sweep.md)
 	@$(BIN)/python bench/run.py
+	@$(BIN)/python bench/sweep.py
 
 bench-full: $(STAMP) ## the benchmarks with more repetitions (about twice as long as make bench)
 	@$(BIN)/python bench/run.py --full

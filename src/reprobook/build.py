@@ -3,23 +3,30 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 import time
-from pathlib import Path
 
-from . import book, pipeline as pl, spec, stamps
-from .errors import JobError
-from .hashing import files_under, tree_digest
-from .locking import project_lock
+from . import stamps
+from .filecache import FileCache
+from .hashing import files_under, sha256_file, tree_digest
 from .paths import Paths
+
+# Only what the no-op check needs is imported here; the pipeline, the executors and the book
+# layer are imported once a build is known to be needed.
 
 NOOP_INPUTS = ["data", "notebooks", "src", "book", "results", "pipeline.yml", "_config.yml", "_toc.yml",
                "references.bib", "requirements.lock", "pyproject.toml"]
 
 
 def fingerprint(paths: Paths) -> str:
-    """Everything a build reads; equal fingerprints mean the last build's outputs still hold."""
+    """Everything a build reads; equal fingerprints mean the last build's outputs still hold.
+    Content hashes, re-read only for files whose identity or time stamps changed (filecache)."""
     has_book = (paths.html / "index.html").is_file()
-    return tree_digest(paths.root, files_under(paths.root, NOOP_INPUTS)) + (":book" if has_book else ":nobook")
+    cache = FileCache(paths.stamps / "filecache.json")
+    digest = tree_digest(paths.root, files_under(paths.root, NOOP_INPUTS),
+                         sha=lambda p: cache.get("sha256", p, sha256_file))
+    cache.save()
+    return digest + (":book" if has_book else ":nobook")
 
 
 def is_noop(paths: Paths) -> bool:
@@ -51,6 +58,8 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
     """Bring results/ up to date. Raises JobError (results/ untouched) if any job fails."""
     import os
 
+    from . import pipeline as pl, spec
+    from .errors import JobError
     from .executors import choose
 
     t0 = time.perf_counter()
@@ -91,8 +100,11 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
 def build(paths: Paths, *, executor: str | None = None, workers: int | None = None, with_book: bool = True,
           force_book: bool = False) -> dict:
     if not force_book and is_noop(paths):
-        pl.say("up to date: nothing to execute, the book is current")
+        print("up to date: nothing to execute, the book is current", file=sys.stderr)
         return {"noop": True}
+    from . import book, pipeline as pl
+    from .locking import project_lock
+
     with project_lock(paths.build_lock):
         t0 = time.perf_counter()
         record = run_pipeline(paths, executor=executor, workers=workers)
@@ -117,6 +129,8 @@ def report_findings(paths: Paths, pipeline, changes: list[str]) -> None:
     """Print the rows of tables marked `report: true` (e.g. where the sources disagree with themselves)."""
     import csv
 
+    from . import pipeline as pl
+
     for job in pipeline.jobs:
         for t in job.tables:
             rel = f"results/tables/{t.name}.csv"
@@ -129,6 +143,8 @@ def report_findings(paths: Paths, pipeline, changes: list[str]) -> None:
                 pl.say("  - " + "; ".join(f"{k}: {v}" for k, v in r.items() if v))
 
 
-def status(paths: Paths) -> list[pl.Plan]:
+def status(paths: Paths) -> list:
+    from . import pipeline as pl, spec
+
     pipeline = spec.load(paths.root)
     return pl.plan_jobs(paths, pipeline)

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -39,13 +39,14 @@ def sha256_json(obj: Any) -> str:
     return sha256_bytes(canonical_json(obj))
 
 
-def tree_digest(root: Path, rel_paths: Iterable[str]) -> str:
+def tree_digest(root: Path, rel_paths: Iterable[str], sha: Callable[[Path], str] | None = None) -> str:
     """One hash over several files, each named by its relative path (missing files count too)."""
+    sha = sha or sha256_file
     h = hashlib.sha256()
     for rel in sorted(set(rel_paths)):
         p = root / rel
         h.update(rel.encode() + b"\0")
-        h.update(sha256_file(p).encode() if p.is_file() else b"<missing>")
+        h.update(sha(p).encode() if p.is_file() else b"<missing>")
         h.update(b"\n")
     return h.hexdigest()
 
