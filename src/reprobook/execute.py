@@ -105,8 +105,11 @@ def run(task: Task) -> Outcome:
         shutil.rmtree(scratch)
     out_dir.mkdir(parents=True)
 
+    log.unlink(missing_ok=True)  # this run's log only
+
     def fail(msg: str, cell: int | None = None) -> Outcome:
-        log.write_text(msg + "\n", encoding="utf-8") if not log.exists() else None
+        if not log.exists():  # a failing cell has already written the cell outputs there
+            log.write_text(msg + "\n", encoding="utf-8")
         return Outcome(task.job, task.key, False, time.perf_counter() - t0, str(out_dir),
                        str(executed), str(log), msg, cell)
 

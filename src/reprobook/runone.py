@@ -57,4 +57,5 @@ def run_one(paths: Paths, job_name: str, overrides: dict[str, Any]) -> int:
             print(f"  value {name}: {a} -> {b}")
         if not changes:
             print("  values: same as the record")
+    print(f"{differs} artifact(s) differ from the record" if differs else "all artifacts match the record")
     return 0
