@@ -60,6 +60,13 @@ def parameter_names(nb) -> tuple[set[str], int | None]:
     return set(), None
 
 
+def warm_up() -> None:
+    """Import what running a job needs, so a fresh worker process is ready when its first job comes."""
+    import jupytext  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+
 def read_notebook(path: str):
     import jupytext
 

@@ -25,6 +25,13 @@ class Runner:
     def submit(self, task: execute.Task) -> Future:
         return self.executor.submit(execute.run, task)
 
+    def warm(self) -> None:
+        """Start every worker now (a process pool forks all of them at its first task), so they
+        import the job runner while the coordinator is still busy, and before any other thread
+        of the coordinator (the progress display) exists when they fork."""
+        for _ in range(self.workers):
+            self.executor.submit(execute.warm_up)
+
     def finish(self, future: Future, task: execute.Task) -> execute.Outcome:
         return future.result()
 
@@ -63,6 +70,9 @@ class DaskRunner(Runner):
         self.code = shipping.zip_tree(root / "src")
         self.versions = shipping.locked_versions(lockfile)
         self.lost_errors = (KilledWorker, CommClosedError, FutureCancelledError, OSError)
+
+    def warm(self) -> None:
+        pass  # remote workers import what they need with their first job
 
     def submit(self, task: execute.Task) -> Future:
         from . import shipping

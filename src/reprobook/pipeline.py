@@ -14,6 +14,7 @@ from typing import Any, Callable
 from . import execute, executors, manifest as mf
 from .errors import JobError, ReprobookError
 from .filecache import NO_CACHE, FileCache
+from .progress import job_progress
 from .hashing import (environment_digest, files_under, project_code_closure, sha256_file, sha256_json,
                       tree_digest)
 from .paths import Paths
@@ -329,7 +330,9 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
     outcomes: list[execute.Outcome] = []
     failed: set[str] = set()
     before = _guard_digest(paths)
-    with executors.make(executor, workers, paths.root, paths.lockfile) as runner:
+    runner = executors.make(executor, workers, paths.root, paths.lockfile)
+    runner.warm()
+    with runner, job_progress(len(todo), on_event) as event:
         pending = {p.job.name for p in todo}
         open_units: dict[str, int] = {}
         running: dict[Future, Unit] = {}
@@ -344,12 +347,12 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
             n_done += 1
             finished.add(plan.job.name)
             if out.ok:
-                on_event(f"  [{n_done}/{len(todo)}] done {plan.job.name} in {out.seconds:.1f} s")
+                event(f"  [{n_done}/{len(todo)}] done {plan.job.name} in {out.seconds:.1f} s", advance=True)
             else:
                 failed.add(plan.job.name)
                 cell = f", cell {out.cell}" if out.cell is not None else ""
-                on_event(f"  [{n_done}/{len(todo)}] FAILED {plan.job.name} ({plan.job.notebook}{cell}): {out.error}\n"
-                         f"      executed notebook: {out.executed}\n      log: {out.log}")
+                event(f"  [{n_done}/{len(todo)}] FAILED {plan.job.name} ({plan.job.notebook}{cell}): {out.error}\n"
+                      f"      executed notebook: {out.executed}\n      log: {out.log}", advance=True)
             outcomes.append(out)
 
         finished: set[str] = {p.job.name for p in plans if p.state != "stale"}
@@ -367,7 +370,7 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
                 pending.discard(name)
                 if deps[name] & failed:
                     failed.add(name)
-                    on_event(f"  skip {name}: an upstream job failed")
+                    event(f"  skip {name}: an upstream job failed", advance=True)
                     continue
                 units = _units(paths, plan, by_name, producer, run_id, runner.workers)
                 if not units:  # a sweep whose every point is cached
@@ -375,7 +378,7 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
                     finish_job(plan, execute.Outcome(name, plan.key, True, 0.0))
                     continue
                 what = f"{len(units)} chunk(s) of {sum(len(u.points) for u in units)} point(s)" if plan.job.sweep else ""
-                on_event(f"  run  {name}  ({'; '.join(plan.reasons[:3])}){' ' + what if what else ''}")
+                event(f"  run  {name}  ({'; '.join(plan.reasons[:3])}){' ' + what if what else ''}")
                 open_units[name] = len(units)
                 for u in units:
                     launch(u)
@@ -389,7 +392,7 @@ def execute_plans(paths: Paths, pipeline: Pipeline, plans: list[Plan], *, execut
                     out = runner.finish(fut, unit.task)
                 except runner.lost_errors + (BrokenExecutor,) as exc:
                     if unit.attempts < 2 and not isinstance(exc, BrokenExecutor):
-                        on_event(f"  lost {plan.job.name} (worker gone: {type(exc).__name__}); retrying once")
+                        event(f"  lost {plan.job.name} (worker gone: {type(exc).__name__}); retrying once")
                         launch(unit)
                         continue
                     out = execute.Outcome(plan.job.name, plan.key, False, 0.0, executed=unit.task.executed,
