@@ -377,6 +377,13 @@ def _span_of(value_id: str, start: int, end: int) -> tuple[int, int]:
     return (int(m.group(1)), int(m.group(2))) if m else (start, end)
 
 
+def _compared(computed: int, printed: float, basis: str) -> dict:
+    """A printed table cell against our computation: difference, verdict and how it was computed."""
+    d = computed - int(round(printed))
+    return {"computed": computed, "difference": d, "verdict": classify_difference(d),
+            "note": "; ".join(filter(None, [basis, _size_note(d)]))}
+
+
 def _reproduce_one(row, flows, bal, tot, share_year, start, end) -> dict:
     """Computed value, verdict and note for one printed value (see `reproduction`)."""
     quantity, reporter = row["quantity"], row["reporter"]
@@ -387,10 +394,7 @@ def _reproduce_one(row, flows, bal, tot, share_year, start, end) -> dict:
         hit = bal[(bal["reporter"] == reporter) & (bal["year"] == year)]
         if hit.empty:
             return {"verdict": NOT_COMPUTABLE, "note": f"the flows for {year} are not printed (Table 6 covers 2022-2024)"}
-        computed = int(hit["balance_keur"].iloc[0])
-        d = computed - int(round(printed))
-        return {"computed": computed, "difference": d, "verdict": classify_difference(d),
-                "note": "; ".join(filter(None, ["exports minus imports of Table 6", _size_note(d)]))}
+        return _compared(int(hit["balance_keur"].iloc[0]), printed, "exports minus imports of Table 6")
     if is_table and quantity in FLOWS:
         if reporter != REGION:
             same = flow_value(flows, reporter, quantity, year) == printed
@@ -400,10 +404,7 @@ def _reproduce_one(row, flows, bal, tot, share_year, start, end) -> dict:
         hit = tot[(tot["flow"] == quantity) & (tot["year"] == year)]
         if hit.empty:
             return {"verdict": NOT_COMPUTABLE, "note": f"no country rows for {year}; only this printed cell"}
-        computed = int(hit["country_sum_keur"].iloc[0])
-        d = computed - int(round(printed))
-        return {"computed": computed, "difference": d, "verdict": classify_difference(d),
-                "note": "; ".join(filter(None, ["sum of the five country rows of Table 6", _size_note(d)]))}
+        return _compared(int(hit["country_sum_keur"].iloc[0]), printed, "sum of the five country rows of Table 6")
     # running text: compare with the qualifier and the printed precision
     q = row["qualifier"] if isinstance(row["qualifier"], str) else ""
     qtext = f"'{q}' {printed:g}" if q else f"{printed:g} as printed"
