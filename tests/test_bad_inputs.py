@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, run_cli, tree_hashes
+from reprobook.testing import run_cli, tree_hashes
 from reprobook import validate
+
+REPO = Path(__file__).resolve().parents[1]
 
 CATALOGUE = yaml.safe_load((Path(__file__).parent / "bad_inputs" / "catalogue.yml").read_text())
 

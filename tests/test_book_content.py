@@ -1,11 +1,14 @@
 """The book's prose: numbers only through results, every result it names exists, sources cited."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 import re
 
-from conftest import REPO
 from reprobook.usage import result_usage
+
+REPO = Path(__file__).resolve().parents[1]
 
 ALLOWED = [
     r"\b(1[89]|20)\d\d(s|–\d\d)?\b",  # years and decades in narrative

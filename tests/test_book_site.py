@@ -14,7 +14,9 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
 
-from conftest import REPO, run_cli
+from reprobook.testing import run_cli
+
+REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")

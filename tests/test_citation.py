@@ -10,10 +10,11 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import REPO
 from reprobook import bibcheck
 from reprobook.errors import BibliographyError
 from reprobook.paths import Paths
+
+REPO = Path(__file__).resolve().parents[1]
 
 SCHEMA = Path(__file__).parent / "schemas" / "citation-file-format-1.2.0.schema.json"
 

@@ -1,10 +1,13 @@
 """Small units of the engine: number format, README list, manifest record."""
 from __future__ import annotations
 
-from conftest import REPO
+from pathlib import Path
+
 from reprobook import readme
 from reprobook.formatting import format_number
 from reprobook.paths import Paths
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_number_format_is_one_format():

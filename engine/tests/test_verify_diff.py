@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import run_cli
+from reprobook.testing import run_cli
 
 pytestmark = pytest.mark.slow
 

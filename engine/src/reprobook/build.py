@@ -14,7 +14,7 @@ from .paths import Paths
 # Only what the no-op check needs is imported here; the pipeline, the executors and the book
 # layer are imported once a build is known to be needed.
 
-NOOP_INPUTS = ["data", "notebooks", "src", "book", "results", "pipeline.yml", "_config.yml", "_toc.yml",
+NOOP_INPUTS = ["data", "notebooks", "src", "engine/src", "book", "results", "pipeline.yml", "_config.yml", "_toc.yml",
                "references.bib", "requirements.lock", "pyproject.toml"]
 
 

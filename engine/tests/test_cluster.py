@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, run_cli, tree_hashes
+from reprobook.testing import run_cli, tree_hashes
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,8 @@ from .errors import BookError
 from .hashing import files_under, tree_digest
 from .paths import DEFAULT_SOURCE_DATE_EPOCH, Paths
 
-BOOK_INPUTS = ["book", "results", "_config.yml", "_toc.yml", "references.bib", "src/reprobook/sphinxext.py",
-               "src/reprobook/formatting.py"]
+BOOK_INPUTS = ["book", "results", "_config.yml", "_toc.yml", "references.bib", "engine/src/reprobook/sphinxext.py",
+               "engine/src/reprobook/formatting.py"]
 
 
 def book_digest(paths: Paths, extra: str = "") -> str:
@@ -32,7 +32,7 @@ def sphinx_env() -> dict[str, str]:
     return env
 
 
-EXTENSION = ["src/reprobook/sphinxext.py", "src/reprobook/formatting.py", "_config.yml", "references.bib"]
+EXTENSION = ["engine/src/reprobook/sphinxext.py", "engine/src/reprobook/formatting.py", "_config.yml", "references.bib"]
 
 
 def _run_builder(paths: Paths, builder: str, workdir: Path) -> None:

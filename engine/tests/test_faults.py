@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, tree_hashes
+from reprobook.testing import run_cli, tree_hashes
 
 pytestmark = pytest.mark.slow
 
