@@ -99,7 +99,7 @@ def test_unknown_parameter_is_an_error(mini):
     spec = mini / "pipeline.yml"
     spec.write_text(spec.read_text().replace("{scale: 1}", "{scale: 1, scael: 2}"))
     proc = run_cli(mini, "build", "--no-book")
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a configuration error, found before anything runs
     assert "scael" in proc.stderr and "not declared in the 'parameters' cell" in proc.stderr
     assert not (mini / "results").exists() or not any((mini / "results").iterdir())
 

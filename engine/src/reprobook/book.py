@@ -1,4 +1,9 @@
-"""The book layer: hand the sources and results to Jupyter Book, keep the last good book."""
+"""The Jupyter Book layer (thin): hand the project to `jupyter-book build`, keep the last good book.
+
+Whether the book must be rebuilt is decided by the plan (`reprobook.plan`, step `book:html`);
+this module only runs the builder and swaps the new HTML in. Warnings are errors unless
+`settings.warnings` is `report`.
+"""
 from __future__ import annotations
 
 import os
@@ -7,17 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import stamps
 from .errors import BookError
-from .hashing import files_under, tree_digest
-from .paths import DEFAULT_SOURCE_DATE_EPOCH, Paths
-
-BOOK_INPUTS = ["book", "results", "_config.yml", "_toc.yml", "references.bib", "engine/src/reprobook/sphinxext.py",
-               "engine/src/reprobook/formatting.py"]
-
-
-def book_digest(paths: Paths, extra: str = "") -> str:
-    return tree_digest(paths.root, files_under(paths.root, BOOK_INPUTS)) + extra
+from .paths import Paths
+from .plan import StepPlan
+from .state import StateStore
 
 
 def jupyter_book() -> str:
@@ -25,83 +23,65 @@ def jupyter_book() -> str:
     return str(exe) if exe.exists() else "jupyter-book"
 
 
-def sphinx_env() -> dict[str, str]:
+def source_date_epoch(paths: Paths) -> str:
+    """SOURCE_DATE_EPOCH for dated outputs (the PDF): the environment's, else CITATION.cff's
+    `date-released` (midnight UTC), else 0. Fixed, so that builds are byte-identical."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    if paths.citation.is_file():
+        import datetime as dt
+        import re
+
+        m = re.search(r"^date-released:\s*['\"]?(\d{4}-\d{2}-\d{2})", paths.citation.read_text(encoding="utf-8"), re.M)
+        if m:
+            day = dt.datetime.strptime(m.group(1), "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+            return str(int(day.timestamp()))
+    return "0"
+
+
+def sphinx_env(paths: Paths) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH)
+    env["SOURCE_DATE_EPOCH"] = source_date_epoch(paths)
     env["PYTHONHASHSEED"] = "0"
     return env
 
 
-EXTENSION = ["engine/src/reprobook/sphinxext.py", "engine/src/reprobook/formatting.py", "_config.yml", "references.bib"]
-
-
-def _run_builder(paths: Paths, builder: str, workdir: Path) -> None:
-    # Sphinx re-reads pages whose sources or noted dependencies changed; when the extension
-    # that renders results (or the configuration) changed, every page must be re-read.
-    ext = tree_digest(paths.root, EXTENSION)
-    full = stamps.read(paths.stamps, f"ext-{builder}") != ext
+def run_builder(paths: Paths, builder: str, workdir: Path, full: bool) -> list[str]:
+    """Run `jupyter-book build` with `builder`; returns the warnings (when they are reported, not
+    errors). Raises BookError with the relevant lines and the log's path when it fails."""
+    strict = paths.settings.warnings == "error"
     cmd = [jupyter_book(), "build", str(paths.root), "--path-output", str(workdir), "--builder", builder,
-           "-W", "-n", "--keep-going", "-q"] + (["--all"] if full else [])
-    proc = subprocess.run(cmd, cwd=paths.root, env=sphinx_env(), capture_output=True, text=True, errors="replace")
+           "-n", "--keep-going", "-q"] + (["-W"] if strict else []) + (["--all"] if full else [])
+    proc = subprocess.run(cmd, cwd=paths.root, env=sphinx_env(paths), capture_output=True, text=True,
+                          errors="replace")
+    text = proc.stdout + proc.stderr
+    warnings = [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln]
     if proc.returncode != 0:
-        text = proc.stdout + proc.stderr
-        lines = [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln or "rror" in ln]
-        detail = "\n".join(f"  {ln}" for ln in (lines or text.splitlines()[-25:])[:40])
+        lines = warnings or [ln for ln in text.splitlines() if "rror" in ln] or text.splitlines()[-25:]
+        detail = "\n".join(f"  {ln}" for ln in lines[:40])
         log = paths.logs / f"book-{builder}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(text, encoding="utf-8")
-        raise BookError(f"the {builder} book build failed (warnings are errors); the last built book is unchanged.\n"
-                        f"{detail}\n  full log: {paths.rel(log)}")
-    stamps.write(paths.stamps, f"ext-{builder}", ext)
+        why = "warnings are errors; set `warnings: report` under settings to report them instead" if strict else ""
+        raise BookError(f"the {builder} book build failed ({why or 'see the log'}); the last built book is "
+                        f"unchanged.\n{detail}\n  full log: {paths.rel(log)}")
+    return warnings
 
 
-def check_config(paths: Paths) -> None:
-    """_config.yml and _toc.yml parse, and every page the table of contents names exists."""
-    import yaml
-
-    from .errors import ConfigError
-
-    docs = {}
-    for name in ("_config.yml", "_toc.yml"):
-        path = paths.root / name
-        if not path.is_file():
-            raise ConfigError(f"{name} not found in {paths.root}; the book needs it")
-        try:
-            docs[name] = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError(f"{name} is not valid YAML{where}: {getattr(exc, 'problem', exc)}; fix the syntax") from None
-        if not isinstance(docs[name], dict):
-            raise ConfigError(f"{name} must be a mapping of settings")
-    toc = docs["_toc.yml"]
-    if "root" not in toc:
-        raise ConfigError("_toc.yml has no 'root:' entry naming the book's first page (e.g. root: book/index)")
-
-    def files(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                yield node["file"]
-            for v in node.values():
-                yield from files(v)
-        elif isinstance(node, list):
-            for v in node:
-                yield from files(v)
-
-    for entry in [toc["root"], *files(toc)]:
-        if not isinstance(entry, str) or not any((paths.root / f"{entry}{ext}").is_file() for ext in ("", ".md", ".ipynb", ".rst")):
-            raise ConfigError(f"_toc.yml names page '{entry}', which does not exist; create book page {entry}.md "
-                              "or fix the entry")
+def needs_full_rebuild(step: StepPlan, store: StateStore, name: str) -> bool:
+    """Sphinx re-reads only pages whose sources changed; when the configuration or an extension
+    changed, every page must be re-read."""
+    old = store.step(name)
+    if old is None:
+        return True
+    return any(old.deps.get(k) != v for k, v in step.deps.items() if k.startswith(("config:", "extension:")))
 
 
-def build_html(paths: Paths, force: bool = False) -> bool:
-    """Build the HTML book into _build/html when its inputs changed. Returns True if it built."""
-    digest = book_digest(paths)
-    if not force and stamps.read(paths.stamps, "html") == digest and (paths.html / "index.html").is_file():
-        return False
-    check_config(paths)
+def build_html(paths: Paths, step: StepPlan, store: StateStore) -> list[str]:
+    """Build the HTML book into _build/html (swapped in only when the build succeeded) and
+    record the step. Returns the warnings reported (settings.warnings: report)."""
     work = paths.sphinx_work
-    _run_builder(paths, "html", work)
+    warnings = run_builder(paths, "html", work, needs_full_rebuild(step, store, step.name))
     nxt, old = paths.build / "html.next", paths.build / "html.old"
     for p in (nxt, old):
         if p.exists():
@@ -112,5 +92,5 @@ def build_html(paths: Paths, force: bool = False) -> bool:
     os.replace(nxt, paths.html)
     if old.exists():
         shutil.rmtree(old)
-    stamps.write(paths.stamps, "html", digest)
-    return True
+    store.record_step(step.name, step.deps)
+    return warnings

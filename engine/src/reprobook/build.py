@@ -1,135 +1,212 @@
-"""`build`: validate, run stale jobs, publish results/ atomically, build the HTML book."""
+"""`build`: plan, check inputs, run stale jobs, publish results/ atomically, build the HTML book.
+
+Every decision comes from the plan (`reprobook.plan`): the no-op short cut is "the plan has
+nothing to do", so `build` and `status` cannot disagree. Functions here return data; the CLI
+prints.
+"""
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
-from . import stamps
-from .filecache import FileCache
-from .hashing import files_under, sha256_file, tree_digest
 from .paths import Paths
+from .state import StateStore
 
-# Only what the no-op check needs is imported here; the pipeline, the executors and the book
-# layer are imported once a build is known to be needed.
-
-NOOP_INPUTS = ["data", "notebooks", "src", "engine/src", "book", "results", "pipeline.yml", "_config.yml", "_toc.yml",
-               "references.bib", "requirements.lock", "pyproject.toml"]
+NOOP_MESSAGE = "up to date: nothing to execute, the book is current"
 
 
-def fingerprint(paths: Paths) -> str:
-    """Everything a build reads; equal fingerprints mean the last build's outputs still hold.
-    Content hashes, re-read only for files whose identity or time stamps changed (filecache)."""
-    has_book = (paths.html / "index.html").is_file()
-    cache = FileCache(paths.stamps / "filecache.json")
-    digest = tree_digest(paths.root, files_under(paths.root, NOOP_INPUTS),
-                         sha=lambda p: cache.get("sha256", p, sha256_file))
-    cache.save()
-    return digest + (":book" if has_book else ":nobook")
+def say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
 
 
-def is_noop(paths: Paths) -> bool:
-    return stamps.read(paths.stamps, "noop") == fingerprint(paths)
+@dataclass
+class RunRecord:
+    """What one build did (run facts, never part of the record): `_build/run.json`."""
+
+    noop: bool = False
+    executor: str = "local"
+    jobs: dict[str, Any] = field(default_factory=dict)  # name -> {"state", "reasons"}
+    executed: dict[str, float] = field(default_factory=dict)  # name -> seconds
+    changes: list[str] = field(default_factory=list)
+    book: str = "skipped"  # built | current | skipped
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"noop": self.noop, "executor": self.executor, "jobs": self.jobs, "executed": self.executed,
+                "changes": self.changes, "book": self.book, "warnings": self.warnings, "seconds": self.seconds,
+                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "host": platform.node()}
 
 
-def check_inputs(paths: Paths) -> None:
-    """Data and bibliography checks, skipped when what they check is unchanged."""
-    from . import validate
+def load_plan(paths: Paths, store: StateStore, *, with_book: bool = True, use_record: bool = True):
+    """(pipeline, plan) of the project as it is now."""
+    from . import spec
+    from .plan import make_plan
 
-    digest = tree_digest(paths.root, files_under(paths.root, ["data"]))
-    if stamps.read(paths.stamps, "data") != digest:
-        stamps.clear(paths.stamps, "data")
-        validate.check(paths.datapackage, paths.root)
-        stamps.write(paths.stamps, "data", digest)
-    if not paths.bib.is_file():
-        return  # a project without a bibliography
-    from . import bibcheck
+    pipeline = spec.load(paths.root)
+    return pipeline, make_plan(paths, pipeline, store, with_book=with_book, use_record=use_record)
 
-    bdigest = tree_digest(paths.root, files_under(paths.root, ["references.bib", "book"]))
-    if stamps.read(paths.stamps, "bib") != bdigest:
-        stamps.clear(paths.stamps, "bib")
-        bibcheck.check(paths)
-        stamps.write(paths.stamps, "bib", bdigest)
+
+def run_checks(paths: Paths, plan, store: StateStore, on_event: Callable[[str], None] = say) -> None:
+    """Run the data and bibliography checks whose inputs changed; record them when they pass.
+    Raises DataError / BibliographyError (nothing run, results/ untouched)."""
+    from .plan import BIB_STEP, CURRENT, DATA_STEP
+
+    for step in plan.checks:
+        if step.state == CURRENT:
+            continue
+        store.forget_step(step.name)
+        if step.name == DATA_STEP:
+            from . import validate
+
+            validate.check(paths.datapackage, paths.root)
+        elif step.name == BIB_STEP:
+            from . import bibcheck
+
+            bibcheck.check(paths)
+        store.record_step(step.name, step.deps)
+
+
+def check_kernels(outcomes, store: StateStore) -> list[str]:
+    """The kernels must have been this project's interpreter; record what they reported."""
+    problems = []
+    for o in outcomes:
+        k = o.kernel or {}
+        if not k:
+            continue
+        if os.path.realpath(k.get("executable", "")) != os.path.realpath(sys.executable):
+            problems.append(f"job '{o.job}' ran in {k.get('executable')}, not in the project's interpreter "
+                            f"{sys.executable}")
+    reports = [o.kernel for o in outcomes if o.kernel]
+    if reports:
+        store.record_kernel(reports[-1])
+    return problems
 
 
 def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | None = None,
-                 publish_report: bool = True) -> dict:
-    """Bring results/ up to date. Raises JobError (results/ untouched) if any job fails."""
-    import os
-
-    from . import pipeline as pl, spec
+                 publish_report: bool = True, store: StateStore | None = None, plan=None, pipeline=None,
+                 on_event: Callable[[str], None] = say) -> RunRecord:
+    """Bring results/ up to date. Raises JobError (results/ untouched) if any job fails, and
+    ConfigError/DataError/BibliographyError before anything runs when an input is wrong."""
+    from . import executors, publish, schedule
     from .errors import JobError
-    from .executors import choose
+    from .plan import STALE
+    from .progress import job_progress
+    from .strategies import RunContext
 
     t0 = time.perf_counter()
-    pipeline = spec.load(paths.root)
-    executor = choose(executor, os.environ.get("SCHEDULER"), pipeline.settings.get("scheduler"))
-    pl.recover(paths)
-    check_inputs(paths)
-    plans = pl.plan_jobs(paths, pipeline)
-    for p in plans:
-        if p.state != "fresh":
-            pl.say(f"  {p.state:6} {p.job.name}: " + "; ".join(p.reasons))
-    outcomes = pl.execute_plans(paths, pipeline, plans, executor=executor, workers=workers)
-    failed = [o for o in outcomes if not o.ok]
-    if failed:
-        detail = "\n".join(f"  {o.job}: {o.error}\n    executed notebook: {o.executed}" for o in failed)
-        raise JobError(f"{len(failed)} job(s) failed; results/ and the book were left unchanged "
-                       f"(the {len(outcomes) - len(failed)} job(s) that succeeded are cached for the next run)\n{detail}")
-    changes = pl.publish(paths, pipeline, plans)
-    if publish_report:
-        for c in changes:
-            pl.say(f"  {c}")
-        report_findings(paths, pipeline, changes)
-    if changes and publish_report:
-        from . import readme
+    store = store or StateStore(paths.state)
+    publish.recover(paths)
+    if plan is None:
+        pipeline, plan = load_plan(paths, store, with_book=False)
+    run_checks(paths, plan, store, on_event)
+    scheduler = executors.choose(executor, os.environ.get("SCHEDULER"), paths.settings.scheduler)
+    rec = RunRecord(executor=scheduler)
+    rec.jobs = {jp.job.name: {"state": jp.state, "reasons": list(jp.reasons)} for jp in plan.jobs}
+    for jp in plan.jobs:
+        if jp.state == "cached":
+            on_event(f"  cached {jp.job.name}: " + "; ".join(jp.reasons) + " (restored from _build/cache)")
+    stale = [jp for jp in plan.jobs if jp.state == STALE]
+    outcomes = []
+    if stale:
+        from .book import source_date_epoch
+        from .warm import preload_modules
 
-        readme.update(paths, quiet=True)
-    record = {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "host": platform.node(), "executor": executor,
-        "seconds_pipeline": round(time.perf_counter() - t0, 3),
-        "jobs": {p.job.name: {"state": p.state, "reasons": p.reasons} for p in plans},
-        "executed": {o.job: round(o.seconds, 3) for o in outcomes},
-        "changes": changes,
-    }
-    return record
+        n = workers or paths.settings.workers or None
+        runner = executors.make(scheduler, n, paths.root, paths.lockfile)
+        ctx = RunContext(paths, {jp.job.name: jp for jp in plan.jobs}, pipeline.producer_of(), schedule.run_id(),
+                         runner.workers, warm=paths.settings.warm_kernels and not runner.ships,
+                         preload=preload_modules(plan, stale), source_date_epoch=source_date_epoch(paths))
+        kernel_env = None
+        if ctx.warm:
+            from .engine import kernel_environment
+
+            kernel_env = kernel_environment(dict(os.environ), code_dirs=[str(d) for d in paths.code_dirs],
+                                            kernel_home=paths.kernel_home, extra={})
+        runner.warm(kernel_env, ctx.preload)
+        with runner, job_progress(len(stale), on_event) as event:
+            outcomes = schedule.execute(ctx, pipeline, runner, event)
+        failed = [o for o in outcomes if not o.ok]
+        if failed:
+            detail = "\n".join(f"  {o.job}: {o.error}" + (f"\n    executed notebook: {paths.rel(paths.executed)}/"
+                                                         f"{o.job}.ipynb, log: {paths.rel(paths.logs)}/{o.job}.log"
+                                                         if o.folder else "") for o in failed)
+            store.save()
+            raise JobError(f"{len(failed)} job(s) failed; results/ and the book were left unchanged (the "
+                           f"{len(outcomes) - len(failed)} job(s) that succeeded are cached for the next run)\n{detail}")
+        problems = check_kernels(outcomes, store)
+        if problems:
+            raise JobError("the jobs did not run in the project's own interpreter; nothing was published:\n  "
+                           + "\n  ".join(problems))
+        schedule.inputs_unchanged(ctx, [o.job for o in outcomes])
+        rec.executed = {o.job: round(o.seconds, 3) for o in outcomes}
+    from .claims import check_claims
+
+    check_claims(paths, plan)
+    rec.changes = publish.publish(paths, list(plan.jobs), plan.environment)
+    if publish_report:
+        for c in rec.changes:
+            on_event(f"  {c}")
+        report_findings(paths, pipeline, rec.changes, on_event)
+        if rec.changes:
+            from . import readme
+
+            readme.update(paths, quiet=True)
+    rec.seconds["pipeline"] = round(time.perf_counter() - t0, 3)
+    store.save()
+    return rec
 
 
 def build(paths: Paths, *, executor: str | None = None, workers: int | None = None, with_book: bool = True,
-          force_book: bool = False) -> dict:
-    if not force_book and is_noop(paths):
-        print("up to date: nothing to execute, the book is current", file=sys.stderr)
-        return {"noop": True}
-    from . import book, pipeline as pl
+          force_book: bool = False, on_event: Callable[[str], None] = say) -> RunRecord:
+    """`reprobook build`: everything needed to make results/ and the book current, nothing more."""
+    store = StateStore(paths.state)
+    pipeline, plan = load_plan(paths, store, with_book=with_book)
+    if plan.up_to_date and not force_book:
+        store.save()
+        on_event(NOOP_MESSAGE if with_book else "up to date: nothing to execute")
+        return RunRecord(noop=True)
     from .locking import project_lock
 
-    with project_lock(paths.build_lock):
+    with project_lock(paths.build_lock, say=on_event):
         t0 = time.perf_counter()
-        record = run_pipeline(paths, executor=executor, workers=workers)
-        ran = len(record["executed"])
-        pl.say(f"pipeline: {ran} job(s) executed, {len(record['jobs']) - ran} up to date "
-               f"({record['seconds_pipeline']:.1f} s)")
+        store = StateStore(paths.state)  # what another build may have written while we waited
+        pipeline, plan = load_plan(paths, store, with_book=False)
+        rec = run_pipeline(paths, executor=executor, workers=workers, store=store, plan=plan, pipeline=pipeline,
+                           on_event=on_event)
+        ran = len(rec.executed)
+        on_event(f"pipeline: {ran} job(s) executed, {len(rec.jobs) - ran} up to date ({rec.seconds['pipeline']:.1f} s)")
         if with_book:
+            from . import book
+            from .plan import CURRENT, make_plan
+
             t1 = time.perf_counter()
-            built = book.build_html(paths, force=force_book)
-            record["seconds_book"] = round(time.perf_counter() - t1, 3)
-            pl.say(f"book: {'built' if built else 'unchanged'} -> {paths.rel(paths.html)}/index.html"
-                   + (f" ({record['seconds_book']:.1f} s)" if built else ""))
-        record["seconds_total"] = round(time.perf_counter() - t0, 3)
+            step = make_plan(paths, pipeline, store, with_book=True).book
+            if step.state != CURRENT or force_book:
+                rec.warnings = book.build_html(paths, step, store)
+                rec.book = "built"
+                for w in rec.warnings:
+                    on_event(f"  book warning: {w}")
+            else:
+                rec.book = "current"
+            rec.seconds["book"] = round(time.perf_counter() - t1, 3)
+            on_event(f"book: {rec.book} -> {paths.rel(paths.html)}/index.html"
+                     + (f" ({rec.seconds['book']:.1f} s)" if rec.book == "built" else ""))
+        rec.seconds["total"] = round(time.perf_counter() - t0, 3)
+        store.save()
         paths.build.mkdir(exist_ok=True)
-        paths.run_record.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        if with_book:
-            stamps.write(paths.stamps, "noop", fingerprint(paths))
-        return record
+        paths.run_record.write_text(json.dumps(rec.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return rec
 
 
-def report_findings(paths: Paths, pipeline, changes: list[str]) -> None:
+def report_findings(paths: Paths, pipeline, changes: list[str], on_event: Callable[[str], None] = say) -> None:
     """Print the rows of tables marked `report: true` (e.g. where the sources disagree with themselves)."""
     import csv
-
-    from . import pipeline as pl
 
     for job in pipeline.jobs:
         for t in job.tables:
@@ -138,13 +215,14 @@ def report_findings(paths: Paths, pipeline, changes: list[str]) -> None:
                 continue
             with open(paths.root / rel, encoding="utf-8", newline="") as fh:
                 rows = list(csv.DictReader(fh))
-            pl.say(f"findings ({rel}, {len(rows)} row(s)):")
+            on_event(f"findings ({rel}, {len(rows)} row(s)):")
             for r in rows[:25]:
-                pl.say("  - " + "; ".join(f"{k}: {v}" for k, v in r.items() if v))
+                on_event("  - " + "; ".join(f"{k}: {v}" for k, v in r.items() if v))
 
 
-def status(paths: Paths) -> list:
-    from . import pipeline as pl, spec
-
-    pipeline = spec.load(paths.root)
-    return pl.plan_jobs(paths, pipeline)
+def status(paths: Paths):
+    """The plan `build` would follow (nothing runs, nothing is written but the stat cache)."""
+    store = StateStore(paths.state)
+    _, plan = load_plan(paths, store, with_book=True)
+    store.save()
+    return plan

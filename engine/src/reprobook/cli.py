@@ -8,21 +8,6 @@ import sys
 from .errors import ReprobookError
 
 
-def _params(pairs: list[str]) -> dict:
-    import yaml
-
-    out = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise ReprobookError(f"-p takes name=value, got '{pair}'")
-        name, raw = pair.split("=", 1)
-        try:
-            out[name.strip()] = yaml.safe_load(raw) if raw.strip() else ""  # a literal, never evaluated
-        except yaml.YAMLError:
-            out[name.strip()] = raw
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reprobook", description="Reproducible book builds: notebooks -> results/ -> book.")
     parser.add_argument("-C", "--project", help="project folder (default: the nearest folder with pipeline.yml)")
@@ -56,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from .paths import Paths, find_root
 
-        root = find_root(None if args.project is None else __import__("pathlib").Path(args.project))
-        paths = Paths(root)
+        from pathlib import Path
+
+        root = find_root(None if args.project is None else Path(args.project))
+        paths = Paths.load(root)
         return _dispatch(args, paths)
     except ReprobookError as exc:
         print(exc.render(), file=sys.stderr)
@@ -65,6 +52,29 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: results/ is unchanged; the next build reuses finished jobs", file=sys.stderr)
         return 130
+
+
+def status_lines(plan) -> list[str]:
+    """What `status` prints: one line per job, check and the book, then a summary."""
+    lines = []
+    for jp in plan.jobs:
+        mark = {"fresh": "fresh ", "cached": "cached", "stale": "STALE "}[jp.state]
+        lines.append(f"{mark} {jp.job.name:24} " + ("; ".join(jp.reasons) if jp.reasons else "matches the record"))
+    for step in plan.checks + ((plan.book,) if plan.book is not None else ()):
+        mark = "fresh " if step.state == "current" else "STALE "
+        lines.append(f"{mark} {step.name:24} " + ("; ".join(step.reasons[:6]) + (" ..." if len(step.reasons) > 6 else "")
+                                                   if step.reasons else "current"))
+    for problem in plan.record_problems:
+        lines.append(f"STALE  record: {problem}")
+    for d in plan.lock_differences:
+        lines.append(f"environment: {d}")
+    if plan.lock_differences:
+        lines.append("environment: .venv differs from the lock; `make setup` (or uv pip sync) restores it")
+    stale = len(plan.stale_jobs)
+    lines.append("up to date: build has nothing to do" if plan.up_to_date else
+                 f"{stale} of {len(plan.jobs)} job(s) would run or be restored from the cache"
+                 + ("" if plan.book is None or plan.book.state == "current" else "; the book would be rebuilt"))
+    return lines
 
 
 def _scheduler(args) -> str | None:
@@ -82,13 +92,9 @@ def _dispatch(args, paths) -> int:
     if cmd == "status":
         from . import build
 
-        plans = build.status(paths)
-        stale = 0
-        for p in plans:
-            mark = {"fresh": "fresh ", "cached": "cached", "stale": "STALE "}[p.state]
-            print(f"{mark} {p.job.name:24} " + ("; ".join(p.reasons) if p.reasons else "matches the manifest"))
-            stale += p.state != "fresh"
-        print(f"{stale} of {len(plans)} job(s) would run or be restored from the cache")
+        plan = build.status(paths)
+        for line in status_lines(plan):
+            print(line)
         return 0
     if cmd == "validate":
         from . import validate
@@ -99,7 +105,9 @@ def _dispatch(args, paths) -> int:
     if cmd == "run":
         from . import runone
 
-        return runone.run_one(paths, args.job, _params(args.param))
+        from .params import parse_cli
+
+        return runone.run_one(paths, args.job, parse_cli(args.param))
     if cmd == "verify":
         from . import verify
 

@@ -72,3 +72,9 @@ class LockBusy(ReprobookError):
     """Another build holds the project lock."""
 
     exit_code = 3
+
+
+class ClaimError(ReprobookError):
+    """A claim the book cites is false with the current data; nothing was published."""
+
+    exit_code = 1

@@ -1,34 +1,43 @@
-"""Run one job: a notebook with its parameters, in its own scratch folder, with papermill."""
+"""Run one job: its notebook with its parameters, in the project's kernel, into its own folder.
+
+`run(task)` never raises for a failing notebook: every failure comes back as an `Outcome` with
+`ok=False`, the cell, and a message that says what to do. It runs in a worker process (or in the
+caller for `reprobook run`); a `Task` is plain data so that it can cross a process boundary.
+"""
 from __future__ import annotations
 
-import ast
 import json
 import os
-import shutil
-import tempfile
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import DEFAULT_SOURCE_DATE_EPOCH
+from .jobdir import JobDir
 
 
 @dataclass(frozen=True)
 class Task:
-    """Everything a worker needs to run one job; plain data, so it can cross a process boundary."""
+    """Everything a worker needs to run one job (or one chunk of a sweep)."""
 
     job: str
     key: str
-    notebook: str  # absolute path of the text notebook
+    notebook: str  # absolute path of the notebook file
     parameters: dict[str, Any] = field(hash=False)
     inputs: dict[str, str] = field(hash=False)  # project-relative path -> absolute file to read
-    expected: tuple[str, ...] = ()  # output files relative to the output folder
+    expected: tuple[str, ...] = ()  # files the notebook must save, relative to out/
     values: tuple[str, ...] = ()
-    root: str = ""
-    scratch: str = ""  # folder that this run alone writes into
-    executed: str = ""  # where the executed .ipynb is kept
-    log: str = ""
+    claims: tuple[str, ...] = ()
+    root: str = ""  # the project folder
+    folder: str = ""  # the job's folder (see JobDir); this run alone writes into it
+    code_dirs: tuple[str, ...] = ()  # absolute folders on the kernel's import path after the notebook's own
+    kernel_home: str = ""  # private configuration folders of the kernel
+    timeout: float = 1800.0  # seconds for the whole job
+    warm: bool = False
+    preload: tuple[str, ...] = ()  # third-party modules a warm parent imports
+    guard: bool = True
+    source_date_epoch: str = "0"
 
 
 @dataclass(frozen=True)
@@ -37,53 +46,28 @@ class Outcome:
     key: str
     ok: bool
     seconds: float
-    output_dir: str = ""
-    executed: str = ""
-    log: str = ""
+    folder: str = ""
     error: str = ""
     cell: int | None = None
+    kernel: dict[str, Any] = field(default_factory=dict, hash=False)  # what the kernel reported
+
+    @property
+    def jobdir(self) -> JobDir:
+        return JobDir(Path(self.folder))
 
 
-def parameter_names(nb) -> tuple[set[str], int | None]:
-    """Names assigned in the cell tagged `parameters`, and that cell's index."""
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
-            names: set[str] = set()
-            for node in ast.walk(ast.parse(cell.source)):
-                if isinstance(node, ast.Assign):
-                    for t in node.targets:
-                        if isinstance(t, ast.Name):
-                            names.add(t.id)
-                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                    names.add(node.target.id)
-            return names, i
-    return set(), None
-
-
-def warm_up() -> None:
-    """Import what running a job needs, so a fresh worker process is ready when its first job comes."""
-    import jupytext  # noqa: F401
+def warm_up(kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = ()) -> None:
+    """Import what running a job needs, so that a fresh worker is ready when its first job comes;
+    with `kernel_env`, also start the worker's warm kernel parent (reprobook.warm)."""
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
+    from . import engine  # noqa: F401
 
-def read_notebook(path: str):
-    import jupytext
+    if kernel_env is not None:
+        from . import warm
 
-    return jupytext.read(path)
-
-
-def check_parameters(nb, parameters: dict[str, Any], notebook: str) -> str:
-    names, idx = parameter_names(nb)
-    if idx is None:
-        if parameters:
-            return f"{notebook} has no cell tagged 'parameters', but the job passes {sorted(parameters)}; tag the cell that holds the defaults"
-        return ""
-    unknown = sorted(set(parameters) - names)
-    if unknown:
-        return (f"parameter(s) {unknown} are not declared in the 'parameters' cell of {notebook} "
-                f"(declared: {sorted(names)}); fix the name or add a default to that cell")
-    return ""
+        warm.warm_up(kernel_env, preload)
 
 
 def _write_log(nb, path: Path, header: str) -> None:
@@ -99,94 +83,153 @@ def _write_log(nb, path: Path, header: str) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run(task: Task) -> Outcome:
-    """Execute the notebook; never raises: failures come back as an Outcome with ok=False."""
-    t0 = time.perf_counter()
-    scratch = Path(task.scratch)
-    out_dir = scratch / "out"
-    executed = Path(task.executed)
-    log = Path(task.log)
-    for p in (executed.parent, log.parent):
-        p.mkdir(parents=True, exist_ok=True)
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    out_dir.mkdir(parents=True)
+def kernel_extra_env(task: Task, jd: JobDir) -> dict[str, str]:
+    """The REPROBOOK_* variables a job's kernel reads (nb, the launcher, the guard)."""
+    from . import guard
+    from .launcher import PARENT_ENV, REPORT_ENV
 
-    log.unlink(missing_ok=True)  # this run's log only
+    root = os.path.realpath(task.root)
+    extra = {
+        "REPROBOOK_ROOT": task.root,
+        "REPROBOOK_OUTPUT": str(jd.out),
+        "REPROBOOK_INPUTS": json.dumps(task.inputs),
+        "REPROBOOK_JOB": task.job,
+        "SOURCE_DATE_EPOCH": task.source_date_epoch,
+        REPORT_ENV: str(jd.kernel_report),
+        PARENT_ENV: str(os.getpid()),
+    }
+    if task.guard:
+        import tempfile
+
+        inputs = tuple(sorted({os.path.realpath(p) for p in task.inputs.values()}))
+        redirected = tuple(sorted((os.path.realpath(os.path.join(task.root, rel)), os.path.realpath(p))
+                                  for rel, p in task.inputs.items()
+                                  if os.path.realpath(os.path.join(task.root, rel)) != os.path.realpath(p)))
+        on_path = [p for p in sys.path if p and os.path.realpath(p).startswith(root + os.sep)
+                   and not os.path.realpath(p).startswith(os.path.realpath(sys.prefix) + os.sep)]
+        code = tuple(sorted({os.path.realpath(d) for d in (*task.code_dirs, os.path.dirname(task.notebook), *on_path)}))
+        writable = tuple(sorted({os.path.realpath(p) for p in (task.folder, task.kernel_home, tempfile.gettempdir(),
+                                                                 "/dev/null", "/dev/shm", "/proc/self")}))
+        readable = tuple(sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}))
+        policy = guard.Policy(task.job, root, inputs, redirected, code, writable, readable, str(jd.audit_log))
+        extra[guard.ENV] = policy.to_env()
+    return extra
+
+
+def run(task: Task) -> Outcome:
+    """Execute the task's notebook; never raises (see the module's docstring)."""
+    t0 = time.perf_counter()
+    jd = JobDir(Path(task.folder)).create()
 
     def fail(msg: str, cell: int | None = None) -> Outcome:
-        if not log.exists():  # a failing cell has already written the cell outputs there
-            log.write_text(msg + "\n", encoding="utf-8")
-        return Outcome(task.job, task.key, False, time.perf_counter() - t0, str(out_dir),
-                       str(executed), str(log), msg, cell)
+        if not jd.log.exists():
+            jd.log.write_text(msg + "\n", encoding="utf-8")
+        return Outcome(task.job, task.key, False, time.perf_counter() - t0, str(jd.folder), msg, cell, _report(jd))
 
     try:
-        nb = read_notebook(task.notebook)
-    except Exception as exc:  # a broken text notebook
+        from . import notebook as nbmod
+
+        nb = nbmod.read(Path(task.notebook))
+    except Exception as exc:  # noqa: BLE001 - a broken notebook file is the job's failure
         return fail(f"cannot read notebook {task.notebook}: {exc}")
-    problem = check_parameters(nb, task.parameters, task.notebook)
-    if problem:
-        return fail(problem)
 
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    src = scratch / "input.ipynb"
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, src)
-    env = {
-        "REPROBOOK_ROOT": task.root,
-        "REPROBOOK_OUTPUT": str(out_dir),
-        "REPROBOOK_INPUTS": json.dumps(task.inputs),
-        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH),
-        "PYTHONHASHSEED": "0",
-        "MPLBACKEND": "Agg",
-        # one font cache for all jobs: an empty config folder would rebuild it (seconds) every time
-        "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR") or str(Path(tempfile.gettempdir()) / "reprobook-matplotlib"),
-        "TZ": "UTC",
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    # the kernel inherits this process's stderr: send its chatter to the job's log, not the terminal
-    kernel_log = open(log.with_suffix(".kernel.log"), "w")
-    saved_fd = os.dup(2)
-    os.dup2(kernel_log.fileno(), 2)
-    try:
-        papermill.execute_notebook(str(src), str(executed), parameters=task.parameters, kernel_name="python3",
-                                   cwd=str(scratch), progress_bar=False, log_output=False,
-                                   start_timeout=120)
-    except PapermillExecutionError as exc:
-        try:
-            _write_log(nbformat.read(str(executed), as_version=4), log, f"job {task.job}: FAILED")
-        except Exception:
-            pass
-        return fail(f"{exc.ename}: {exc.evalue}", exc.exec_count)
-    except Exception as exc:  # kernel died, could not start, ...
-        return fail(f"{type(exc).__name__}: {exc}")
-    finally:
-        os.dup2(saved_fd, 2)
-        os.close(saved_fd)
-        kernel_log.close()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    _write_log(nbformat.read(str(executed), as_version=4), log, f"job {task.job}: ok")
+    from . import engine
 
-    written = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python (project environment)",
+                                 "language": "python"}
+    nbformat.write(nb, str(jd.input_notebook))
+    cwd = str(Path(task.notebook).parent)
+    env = engine.kernel_environment(dict(os.environ), code_dirs=list(task.code_dirs),
+                                    kernel_home=Path(task.kernel_home), extra=kernel_extra_env(task, jd))
+    deadline = time.monotonic() + task.timeout
+    try:
+        with open(jd.kernel_log, "w", encoding="utf-8") as klog:
+            papermill.execute_notebook(
+                str(jd.input_notebook), str(jd.executed), parameters=task.parameters, engine_name=engine.ENGINE_NAME,
+                kernel_name="python3", language="python", cwd=cwd, progress_bar=False, log_output=False,
+                start_timeout=120, deadline=deadline, limit=task.timeout, warm=task.warm, preload=task.preload,
+                kernel_env=env, kernel_cwd=cwd, kernel_output=klog, request_save_on_cell_execute=False)
+    except PapermillExecutionError as exc:
+        _log_executed(jd, f"job {task.job}: FAILED")
+        audit = _audit(jd)
+        if audit:
+            return fail(audit[0], exc.exec_count)
+        return fail(f"{exc.ename}: {exc.evalue}", _cell_index(jd, exc.exec_count))
+    except engine.JobTimeout as exc:
+        return fail(f"the job ran longer than its time limit of {exc.limit:g} s and was stopped in cell "
+                    f"{exc.cell}; make it faster, or raise `timeout:` for the job in pipeline.yml "
+                    "(or settings.timeout for all jobs)", exc.cell)
+    except Exception as exc:  # noqa: BLE001 - kernel died, could not start, ...
+        return fail(f"{type(exc).__name__}: {exc} (kernel log: {jd.kernel_log})")
+    _log_executed(jd, f"job {task.job}: ok")
+    engine.share_font_cache(Path(task.kernel_home) / "matplotlib")
+    audit = _audit(jd)
+    if audit:
+        return fail(audit[0] + (f" (and {len(audit) - 1} more; see {jd.audit_log})" if len(audit) > 1 else ""))
+    problem = check_outputs(task, jd)
+    if problem:
+        return fail(problem)
+    return Outcome(task.job, task.key, True, time.perf_counter() - t0, str(jd.folder), kernel=_report(jd))
+
+
+def _cell_index(jd: JobDir, exec_count: int | None) -> int | None:
+    """The index (0-based, all cells) of the cell with papermill's execution count."""
+    if exec_count is None:
+        return None
+    try:
+        import nbformat
+
+        nb = nbformat.read(str(jd.executed), as_version=4)
+    except Exception:  # noqa: BLE001
+        return None
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "code" and c.get("execution_count") == exec_count:
+            return i
+    return None
+
+
+def _log_executed(jd: JobDir, header: str) -> None:
+    try:
+        import nbformat
+
+        _write_log(nbformat.read(str(jd.executed), as_version=4), jd.log, header)
+    except Exception:  # noqa: BLE001 - no executed notebook: the error message says why
+        pass
+
+
+def _audit(jd: JobDir) -> list[str]:
+    if not jd.audit_log.is_file():
+        return []
+    return [ln for ln in jd.audit_log.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def _report(jd: JobDir) -> dict[str, Any]:
+    try:
+        return json.loads(jd.kernel_report.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def check_outputs(task: Task, jd: JobDir) -> str:
+    """'' when the notebook saved exactly what the job declares, else what to fix."""
+    written = jd.written()
     missing = sorted(set(task.expected) - set(written))
     extra = sorted(set(written) - set(task.expected))
     if missing:
-        return fail(f"the notebook did not write declared output(s) {missing}; "
-                    "save them with reprobook.nb or remove them from the job's outputs")
+        return (f"the notebook did not write declared output(s) {missing}; save them with reprobook.nb or remove "
+                "them from the job's outputs")
     if extra:
-        return fail(f"the notebook wrote output(s) {extra} that the job does not declare; "
-                    "declare them under outputs in pipeline.yml or stop writing them")
-    if task.values:
-        got = set(json.loads((out_dir / "values.json").read_text(encoding="utf-8")))
-        if got != set(task.values):
-            return fail(f"values written {sorted(got)} differ from values declared {sorted(task.values)}; "
-                        "make them agree in the notebook or pipeline.yml")
-    return Outcome(task.job, task.key, True, time.perf_counter() - t0, str(out_dir), str(executed), str(log))
+        return (f"the notebook wrote output(s) {extra} that the job does not declare; declare them under outputs "
+                "in pipeline.yml or stop writing them")
+    for kind, names, file in (("values", task.values, "values.json"), ("claims", task.claims, "claims.json")):
+        if not names:
+            continue
+        got = set(json.loads((jd.out / file).read_text(encoding="utf-8")))
+        if got != set(names):
+            return (f"{kind} written {sorted(got)} differ from {kind} declared {sorted(names)}; make them agree in "
+                    "the notebook or pipeline.yml")
+    return ""

@@ -1,4 +1,9 @@
-"""Executors: where jobs run. The seam is concurrent.futures: local processes or a Dask cluster."""
+"""Executors: where jobs run. The seam is concurrent.futures: local processes or a Dask cluster.
+
+Local workers are forked processes tied to the coordinating process (Linux `PR_SET_PDEATHSIG`):
+if the coordinator dies, even by SIGKILL, its workers die with it, and their kernels with them.
+A registry maps a scheduler name or address scheme to its runner (`register`).
+"""
 from __future__ import annotations
 
 import os
@@ -25,12 +30,13 @@ class Runner:
     def submit(self, task: execute.Task) -> Future:
         return self.executor.submit(execute.run, task)
 
-    def warm(self) -> None:
+    def warm(self, kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = ()) -> None:
         """Start every worker now (a process pool forks all of them at its first task), so they
-        import the job runner while the coordinator is still busy, and before any other thread
-        of the coordinator (the progress display) exists when they fork."""
+        import the job runner, and start their warm kernel parent when `kernel_env` is given,
+        while the coordinator is still busy, and before any other thread of the coordinator (the
+        progress display) exists when they fork."""
         for _ in range(self.workers):
-            self.executor.submit(execute.warm_up)
+            self.executor.submit(execute.warm_up, kernel_env, preload)
 
     def finish(self, future: Future, task: execute.Task) -> execute.Outcome:
         return future.result()
@@ -48,7 +54,7 @@ class Runner:
 class DaskRunner(Runner):
     ships = True
 
-    def __init__(self, address: str, root: Path, lockfile: Path):
+    def __init__(self, address: str, root: Path, lockfile: Path, workers: int | None = None):
         try:
             from distributed import Client
             from distributed.client import FutureCancelledError
@@ -67,17 +73,16 @@ class DaskRunner(Runner):
         n = len(self.client.scheduler_info().get("workers", {}))
         super().__init__(self.client.get_executor(pure=False), max(1, n))
         self.root = root
-        self.code = shipping.zip_tree(root / "src")
         self.versions = shipping.locked_versions(lockfile)
         self.lost_errors = (KilledWorker, CommClosedError, FutureCancelledError, OSError)
 
-    def warm(self) -> None:
+    def warm(self, kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = ()) -> None:
         pass  # remote workers import what they need with their first job
 
     def submit(self, task: execute.Task) -> Future:
         from . import shipping
 
-        return self.executor.submit(shipping.run_bundle, shipping.pack(task, self.root, self.code, self.versions))
+        return self.executor.submit(shipping.run_bundle, shipping.pack(task, self.root, self.versions))
 
     def finish(self, future: Future, task: execute.Task) -> execute.Outcome:
         from . import shipping
@@ -92,25 +97,52 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def _local(workers: int | None) -> Runner:
+def _worker_init(coordinator: int) -> None:
+    """In each local worker: die with the coordinator; leave Ctrl-C to the coordinator."""
+    import signal
+
+    from .launcher import die_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(coordinator)
+
+
+def _local(workers: int | None, root: Path, lockfile: Path) -> Runner:
     import multiprocessing
 
     n = workers or default_workers()
     # fork is fast; each worker runs its jobs one after another, each job in its own kernel
-    return Runner(ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")), n)
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_init, initargs=(os.getpid(),))
+    return Runner(pool, n)
 
 
-def choose(cli: str | None, env: str | None, spec_setting: str | None) -> str:
-    """The scheduler: the CLI option, then SCHEDULER from make/the environment, then pipeline.yml."""
-    for value in (cli, env, spec_setting):
+RUNNERS: dict[str, Callable[..., Runner]] = {}
+
+
+def register(name: str, factory: Callable[..., Runner]) -> None:
+    """Make `factory(address, workers, root, lockfile)` the runner for a scheduler name or an
+    address scheme (`tcp://`)."""
+    RUNNERS[name] = factory
+
+
+register(LOCAL, lambda address, workers, root, lockfile: _local(workers, root, lockfile))
+for _scheme in ("tcp://", "tls://", "inproc://", "ucx://"):
+    register(_scheme, lambda address, workers, root, lockfile: DaskRunner(address, root, lockfile, workers))
+
+
+def choose(cli: str | None, env: str | None, setting: str | None) -> str:
+    """The scheduler: the CLI option, then SCHEDULER from make/the environment, then settings."""
+    for value in (cli, env, setting):
         if value:
             return value
     return LOCAL
 
 
 def make(name: str, workers: int | None, root: Path, lockfile: Path) -> Runner:
-    if name == LOCAL:
-        return _local(workers)
-    if re.match(r"^(tcp|tls|inproc|ucx)://", name):
-        return DaskRunner(name, root, lockfile)
-    raise ConfigError(f"unknown scheduler '{name}': use 'local' or a Dask scheduler address such as tcp://host:8786")
+    """The runner for scheduler `name` ('local' or an address). Raises ConfigError for an unknown one."""
+    for key, factory in RUNNERS.items():
+        if name == key or (key.endswith("://") and name.startswith(key)):
+            return factory(name, workers, root, lockfile)
+    raise ConfigError(f"unknown scheduler '{name}': use 'local' or a Dask scheduler address such as "
+                      "tcp://host:8786")

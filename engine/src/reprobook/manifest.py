@@ -1,29 +1,28 @@
-"""The record: results/manifest.json describes every artifact and how it was made."""
+"""The record: results/manifest.json describes every artifact and how it was made.
+
+    {"format": 2,
+     "environment": {"python", "implementation", "packages": {name: version}},  # what the kernels ran in
+     "jobs": {name: {"key", "notebook", "notebook_sha256", "parameters", "parameters_sha256",
+                     "inputs": {path: sha256 | "job:<key>"}, "code": {path: sha256}, "environment_sha256"}},
+     "artifacts": [{"path", "kind" (table|figure|value|claim), "name", "sha256", "job", "notebook",
+                    "parameters", "inputs"}, ...]}
+
+Nothing run-specific (times, hosts, paths of this machine) is recorded, so that the manifest is
+byte-reproducible; run facts go to `_build/run.json`.
+"""
 from __future__ import annotations
 
 import json
-import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .hashing import canonical_json, sha256_bytes
 
-FORMAT = 1
-KEY_PACKAGES = ("pandas", "numpy", "matplotlib", "papermill", "jupytext", "ipykernel", "jupyter-book", "sphinx")
-
-
-def environment() -> dict[str, Any]:
-    versions = {}
-    for name in KEY_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {"python": sys.version.split()[0], "packages": versions}
+FORMAT = 2
 
 
 def read(path: Path) -> dict[str, Any]:
+    """The manifest at `path`, or {} when it is missing or unreadable."""
     if not path.is_file():
         return {}
     try:
@@ -32,11 +31,13 @@ def read(path: Path) -> dict[str, Any]:
         return {}
 
 
-def dumps(manifest: dict[str, Any]) -> str:
-    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def dumps(obj: dict[str, Any]) -> str:
+    """The one JSON layout of the record's files: sorted keys, two-space indent, UTF-8, final newline."""
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def value_sha(entry: Any) -> str:
+    """sha256 of one value's (or claim's) entry, as recorded in the manifest."""
     return sha256_bytes(canonical_json(entry))
 
 

@@ -1,8 +1,13 @@
 """The notebook side of the engine: where a job reads its inputs and writes its outputs.
 
 A notebook imports this module, reads declared inputs with `input_path()` and saves its
-results with `save_table()`, `save_figure()` and `save_value()`. Run by the pipeline, the
-output folder is the job's scratch folder; run by hand, it is `_build/interactive/`.
+results with `save_table()`, `save_figure()`, `save_value()` and `save_claim()`.
+
+Run by the pipeline, inputs are the files the job declares (another job's outputs come from
+that job's run) and the output folder is the job's own folder. Run by hand (Jupyter, from the
+notebook's own folder or anywhere inside the project), the project root is found as the
+nearest folder above the working directory that holds `pipeline.yml`, inputs are read from
+the project, and outputs go to `_build/interactive/` under the root, never into `results/`.
 Importing it fixes seeds and figure metadata so that results are byte-reproducible.
 """
 from __future__ import annotations
@@ -14,18 +19,33 @@ from pathlib import Path
 from typing import Any
 
 from .formatting import format_number
-from .paths import DEFAULT_SOURCE_DATE_EPOCH
 
-os.environ.setdefault("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH)
 random.seed(0)
 
-_ROOT = Path(os.environ.get("REPROBOOK_ROOT", ".")).resolve()
+SPEC_FILE = "pipeline.yml"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The project folder: REPROBOOK_ROOT when the pipeline runs the notebook, else the nearest
+    folder at or above `start` (default: the working directory) holding pipeline.yml, else the
+    working directory itself."""
+    env = os.environ.get("REPROBOOK_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SPEC_FILE).is_file():
+            return folder
+    return here
+
+
+_ROOT = project_root()
 _OUT = Path(os.environ.get("REPROBOOK_OUTPUT", _ROOT / "_build" / "interactive"))
 _DECLARED = json.loads(os.environ.get("REPROBOOK_INPUTS", "null"))  # rel path -> file to read
 
 
 class UndeclaredInput(RuntimeError):
-    pass
+    """A notebook asked for a file its job does not declare as an input."""
 
 
 def _configure_matplotlib() -> None:
@@ -48,7 +68,9 @@ _setup_numpy()
 
 
 def input_path(rel: str) -> Path:
-    """The file to read for the declared input `rel` (a project-relative path)."""
+    """The file to read for the declared input `rel`, a path relative to the project root
+    (e.g. "data/trade.csv"), whatever the working directory. In a pipeline run, raises
+    UndeclaredInput when the job does not declare `rel` among its inputs."""
     if _DECLARED is None:
         return _ROOT / rel
     if rel not in _DECLARED:
@@ -60,14 +82,21 @@ def input_path(rel: str) -> Path:
 
 
 def output_dir() -> Path:
+    """Where this run saves its outputs (the job's folder, or _build/interactive by hand)."""
     return _OUT
 
 
-def save_table(name: str, df: Any, decimals: int | dict[str, int] | None = None) -> Path:
-    """Write a table as UTF-8 CSV with LF line ends, no index, fixed decimals per numeric column."""
+def save_table(name: str, df: Any, decimals: int | dict[str, int] | None = None, *, index: bool | None = None) -> Path:
+    """Write the pandas DataFrame `df` as the result table `name` (UTF-8 CSV, LF line ends).
+
+    `decimals` fixes the digits of float columns (one number for all, or column -> digits);
+    missing floats are written as empty cells. A named index (e.g. after `groupby`) is kept as
+    leading columns; an unnamed index of row numbers is dropped; any other unnamed index is
+    refused (ValueError), because its labels would be lost: name it (`df.index.name = "country"`), reset it, or pass
+    `index=False` to drop it on purpose. Returns the path written."""
     path = _OUT / "tables" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = df.copy()
+    out = _with_index(name, df, index)
     if decimals is not None:
         for col in out.columns:
             d = decimals.get(col) if isinstance(decimals, dict) else decimals
@@ -77,8 +106,31 @@ def save_table(name: str, df: Any, decimals: int | dict[str, int] | None = None)
     return path
 
 
+def _with_index(name: str, df: Any, index: bool | None) -> Any:
+    import pandas as pd
+
+    if index is False:
+        return df.reset_index(drop=True)
+    idx = df.index
+    named = any(n is not None for n in idx.names)
+    default = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and not named
+    if default and index is not True:
+        return df.copy()
+    if not named:
+        if idx.nlevels == 1 and idx.dtype.kind in "iu" and index is not True:
+            return df.reset_index(drop=True)  # row numbers (e.g. after filtering), not labels
+        raise ValueError(f"save_table('{name}'): the table's index has no name, so its labels would be lost in "
+                         "the CSV; name it (df.index.name = 'country'), move it into a column (df.reset_index()), "
+                         "or pass index=False to drop it")
+    clash = [n for n in idx.names if n in df.columns]
+    if clash:
+        raise ValueError(f"save_table('{name}'): index level(s) {clash} have the names of columns; rename one")
+    return df.reset_index()
+
+
 def save_figure(name: str, fig: Any) -> Path:
-    """Write a figure as SVG (HTML) and PDF (LaTeX), both without dates, so both are deterministic."""
+    """Write the matplotlib Figure `fig` as the result figure `name`: SVG (for HTML) and PDF (for
+    LaTeX), both without dates or tool names, so both are byte-reproducible. Returns the SVG's path."""
     _configure_matplotlib()
     folder = _OUT / "figures"
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,7 +141,10 @@ def save_figure(name: str, fig: Any) -> Path:
 
 def save_value(name: str, value: Any, *, unit: str = "", decimals: int | None = None,
                percent: bool = False, note: str = "") -> dict:
-    """Record one in-text number (or short text) with the one display format of the book."""
+    """Record one in-text value (a number, or short text) as `name` in values.json, with the one
+    display format of the book: thousands separated by commas, `decimals` digits (default: 0 for
+    whole numbers, else 2), a true minus sign, `%` when `percent`. `unit` names the unit (e.g.
+    "thousand EUR", "percent"); `note` adds a remark. Returns the entry written."""
     if hasattr(value, "item"):
         value = value.item()  # numpy scalar -> Python
     if isinstance(value, float) and value.is_integer() and decimals == 0:
@@ -102,4 +157,22 @@ def save_value(name: str, value: Any, *, unit: str = "", decimals: int | None = 
     values = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     values[name] = entry
     path.write_text(json.dumps(values, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return entry
+
+
+def save_claim(name: str, holds: bool, statement: str, values: list[str] | tuple[str, ...] = ()) -> dict:
+    """State a claim the book may cite with {claim}`name`: `holds` says whether the data support
+    `statement` (plain words, e.g. "Kazakhstan supplies most of the region's exports to the EU");
+    `values` name the saved values it rests on. A build stops when a cited claim does not hold.
+    Returns the entry written to claims.json."""
+    if hasattr(holds, "item"):
+        holds = holds.item()
+    if not isinstance(holds, bool):
+        raise TypeError(f"save_claim('{name}'): holds must be True or False, got {holds!r}")
+    entry = {"holds": holds, "statement": statement, "values": list(values)}
+    path = _OUT / "claims.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    claims = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    claims[name] = entry
+    path.write_text(json.dumps(claims, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     return entry

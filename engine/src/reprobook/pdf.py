@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 
-from . import book, stamps
+from . import book
 from .errors import BookError
 from .locking import project_lock
 from .paths import Paths
@@ -28,22 +28,32 @@ def ensure_tex() -> None:
                     + " ".join(TEX_PACKAGES))
 
 
+PDF_STEP = "book:pdf"
+
+
 def build_pdf(paths: Paths) -> str:
+    """Bring results/ up to date, then build the PDF book into _build/pdf/book.pdf when what it
+    reads changed. Raises BookError when LaTeX fails (the last PDF is kept)."""
+    from . import spec
     from .build import run_pipeline
+    from .plan import CURRENT, make_plan
+    from .state import StateStore
 
     ensure_tex()
     out = paths.build / "pdf" / "book.pdf"
     with project_lock(paths.build_lock):
-        run_pipeline(paths)
-        digest = book.book_digest(paths, ":pdf")
-        if stamps.read(paths.stamps, "pdf") == digest and out.is_file():
+        store = StateStore(paths.state)
+        run_pipeline(paths, store=store)
+        pipeline = spec.load(paths.root)
+        step = make_plan(paths, pipeline, store, with_book=True).book
+        old = store.step(PDF_STEP)
+        if old is not None and old.deps == step.deps and out.is_file():
             print(f"PDF unchanged: {paths.rel(out)}")
             return str(out)
-        book.check_config(paths)
         work = paths.build / "sphinx-latex"
-        book._run_builder(paths, "latex", work)
+        book.run_builder(paths, "latex", work, full=True)
         latex_dir = work / "_build" / "latex"
-        env = {**book.sphinx_env(), "FORCE_SOURCE_DATE": "1"}
+        env = {**book.sphinx_env(paths), "FORCE_SOURCE_DATE": "1"}
         cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "book.tex"]
         proc = subprocess.run(cmd, cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace")
         if proc.returncode != 0:
@@ -57,6 +67,7 @@ def build_pdf(paths: Paths) -> str:
         tmp = out.with_suffix(".pdf.tmp")
         shutil.copyfile(latex_dir / "book.pdf", tmp)
         os.replace(tmp, out)
-        stamps.write(paths.stamps, "pdf", digest)
+        store.record_step(PDF_STEP, step.deps)
+        store.save()
     print(f"PDF: {out}")
     return str(out)

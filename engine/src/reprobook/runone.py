@@ -5,29 +5,42 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import compare, execute, pipeline as pl, spec
+from . import compare, execute
 from .errors import JobError
-from .hashing import sha256_file, sha256_json
+from .hashing import content_sha256
 from .paths import Paths
 
 
 def run_one(paths: Paths, job_name: str, overrides: dict[str, Any]) -> int:
-    pipeline = spec.load(paths.root)
+    """Run one job with `overrides` into `_build/runs/` and compare its outputs with the record.
+    Raises ConfigError for an unknown job or a bad parameter, JobError when the notebook fails."""
+    from .build import load_plan
+    from .hashing import ordered_json, sha256_bytes
+    from .state import StateStore
+    from .strategies import RunContext
+
+    store = StateStore(paths.state)
+    pipeline, plan = load_plan(paths, store, with_book=False)
     job = pipeline.job(job_name)
-    params = {**job.parameters, **overrides}
-    plans = {p.job.name: p for p in pl.plan_jobs(paths, pipeline)}
-    plan = plans[job_name]
-    folder = paths.build / "runs" / f"{job_name}-{sha256_json(params)[:10]}"
-    producer = pipeline.producer_of()
-    task = pl._task(paths, plan, plans, producer, "run", parameters=params, scratch=folder)
-    task = execute.Task(**{**task.__dict__, "executed": str(folder.parent / f"{folder.name}.ipynb"),
-                           "log": str(folder.parent / f"{folder.name}.log")})
-    print(f"running {job_name} with parameters {json.dumps(params, sort_keys=True)} (results/ is not touched)")
+    jp = plan.job(job_name)
+    planner_keys = {p.job.name: p.key for p in plan.jobs}
+    from .plan import Planner
+
+    _, params = Planner(paths, pipeline, store).job_record(job, "", planner_keys, overrides)
+    store.save()
+    folder = paths.runs / f"{job_name}-{sha256_bytes(ordered_json(params))[:10]}"
+    from .book import source_date_epoch
+
+    ctx = RunContext(paths, {p.job.name: p for p in plan.jobs}, pipeline.producer_of(), "run", 1,
+                     source_date_epoch=source_date_epoch(paths))
+    task = ctx.task(jp, folder, params)
+    print(f"running {job_name} with parameters {json.dumps(params)} (results/ is not touched)")
     out = execute.run(task)
     if not out.ok:
-        raise JobError(f"job {job_name} failed: {out.error}\n  executed notebook: {out.executed}")
-    out_dir = Path(out.output_dir)
-    print(f"outputs in {out_dir}  (executed notebook: {out.executed})")
+        raise JobError(f"job {job_name} failed: {out.error}\n  executed notebook: {out.jobdir.executed}\n"
+                       f"  log: {out.jobdir.log}")
+    out_dir = out.jobdir.out
+    print(f"outputs in {out_dir}  (executed notebook: {out.jobdir.executed})")
     differs = 0
     for t in job.tables:
         rec, new = paths.results / "tables" / f"{t.name}.csv", out_dir / "tables" / f"{t.name}.csv"
@@ -44,7 +57,7 @@ def run_one(paths: Paths, job_name: str, overrides: dict[str, Any]) -> int:
                 print(f"    {line}")
     for f in job.figures:
         rec, new = paths.results / "figures" / f"{f}.svg", out_dir / "figures" / f"{f}.svg"
-        same = rec.is_file() and sha256_file(rec) == sha256_file(new)
+        same = rec.is_file() and content_sha256(rec) == content_sha256(new)
         differs += not same
         print(f"  figure {f}: {'same as the record' if same else 'differs from the record'} ({new})")
     if job.values:

@@ -1,20 +1,19 @@
 """Ship a job to a worker that shares no file system with the project, and bring its outputs back.
 
 A bundle holds everything the job needs as data: the notebook, its parameters, the bytes of its
-declared inputs, the project's own code (src/ as a zip) and the locked package versions. The
+declared inputs, the project's own code (the .py files of its code folders and beside the
+notebook) and the locked package versions. The
 worker runs it in a temporary folder and returns the declared outputs, the executed notebook and
 the log as data; only the coordinating process writes into the project.
 """
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import socket
 import tempfile
 import threading
-import zipfile
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,34 +24,36 @@ _ONE_AT_A_TIME = threading.Lock()  # a job sets environment variables that its k
 
 
 def locked_versions(lockfile: Path) -> dict[str, str]:
-    out = {}
-    if lockfile.is_file():
-        for line in lockfile.read_text().splitlines():
-            line = line.strip()
-            if line and not line.startswith("#") and "==" in line:
-                name, version = line.split("==", 1)
-                out[name.strip().lower()] = version.strip()
+    """name -> version pinned in the lock (see reprobook.environment)."""
+    from .environment import locked_versions as pins
+
+    return pins(lockfile)
+
+
+def code_files(task: execute.Task) -> dict[str, bytes]:
+    """The project's code a job may import, by project-relative path: .py files under the code
+    folders and beside the notebook."""
+    root = Path(task.root)
+    out: dict[str, bytes] = {}
+    for folder in (Path(task.notebook).parent, *map(Path, task.code_dirs)):
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.rglob("*.py")):
+            if "__pycache__" not in p.parts:
+                out[p.relative_to(root).as_posix()] = p.read_bytes()
     return out
 
 
-def zip_tree(folder: Path) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        if folder.is_dir():
-            for p in sorted(folder.rglob("*.py")):
-                if "__pycache__" not in p.parts:
-                    zf.writestr(zipfile.ZipInfo(p.relative_to(folder).as_posix(), (1980, 1, 1, 0, 0, 0)), p.read_bytes())
-    return buf.getvalue()
-
-
-def pack(task: execute.Task, root: Path, code_zip: bytes, versions: dict[str, str]) -> dict[str, Any]:
+def pack(task: execute.Task, root: Path, versions: dict[str, str]) -> dict[str, Any]:
+    """A job as data: notebook, inputs and code as bytes, so that a worker needs no shared files."""
     notebook_rel = Path(task.notebook).relative_to(root).as_posix()
     return {
         "task": asdict(task),
         "notebook_rel": notebook_rel,
         "notebook": Path(task.notebook).read_bytes(),
         "inputs": {rel: Path(path).read_bytes() for rel, path in task.inputs.items()},
-        "code": code_zip,
+        "code": code_files(task),
+        "code_dirs": [Path(d).relative_to(root).as_posix() for d in task.code_dirs],
         "versions": versions,
     }
 
@@ -75,63 +76,48 @@ def run_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
     host = f"{socket.gethostname()} pid {os.getpid()}"
     wrong = environment_mismatch(bundle["versions"])
     if wrong:
-        return {"ok": False, "worker": host, "outputs": {}, "executed": b"", "log": "",
-                "error": f"worker {host} runs an environment that differs from requirements.lock: "
+        return {"ok": False, "worker": host, "outputs": {},
+                "files": {}, "error": f"worker {host} runs an environment that differs from requirements.lock: "
                          + ", ".join(wrong[:8]) + "; install the lock on the workers (pip install -r requirements.lock)",
                 "cell": None, "seconds": 0.0}
     with _ONE_AT_A_TIME:
         tmp = Path(tempfile.mkdtemp(prefix="reprobook-job-"))
+        project = tmp / "project"
         try:
-            for rel, data in bundle["inputs"].items():
-                (tmp / "project" / rel).parent.mkdir(parents=True, exist_ok=True)
-                (tmp / "project" / rel).write_bytes(data)
-            nb = tmp / "project" / bundle["notebook_rel"]
-            nb.parent.mkdir(parents=True, exist_ok=True)
-            nb.write_bytes(bundle["notebook"])
-            with zipfile.ZipFile(io.BytesIO(bundle["code"])) as zf:
-                zf.extractall(tmp / "code")
+            for rel, data in {**bundle["code"], **bundle["inputs"], bundle["notebook_rel"]: bundle["notebook"]}.items():
+                (project / rel).parent.mkdir(parents=True, exist_ok=True)
+                (project / rel).write_bytes(data)
             task = execute.Task(**{**t, "expected": tuple(t["expected"]), "values": tuple(t["values"]),
-                                   "notebook": str(nb), "root": str(tmp / "project"),
-                                   "inputs": {rel: str(tmp / "project" / rel) for rel in bundle["inputs"]},
-                                   "scratch": str(tmp / "scratch"), "executed": str(tmp / "executed.ipynb"),
-                                   "log": str(tmp / "job.log")})
-            saved = os.environ.get("PYTHONPATH")
-            os.environ["PYTHONPATH"] = str(tmp / "code")  # the shipped project code, not the worker's
-            try:
-                out = execute.run(task)
-            finally:
-                if saved is None:
-                    os.environ.pop("PYTHONPATH", None)
-                else:
-                    os.environ["PYTHONPATH"] = saved
+                                   "claims": tuple(t["claims"]), "preload": tuple(t["preload"]),
+                                   "notebook": str(project / bundle["notebook_rel"]), "root": str(project),
+                                   "inputs": {rel: str(project / rel) for rel in bundle["inputs"]},
+                                   "code_dirs": tuple(str(project / d) for d in bundle["code_dirs"]),
+                                   "folder": str(tmp / "run"), "kernel_home": str(tmp / "kernel")})
+            out = execute.run(task)
+            jd = out.jobdir
             outputs = {}
-            out_dir = Path(out.output_dir)
             if out.ok:
-                outputs = {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
-            executed = Path(task.executed)
-            log = Path(task.log)
-            return {"ok": out.ok, "worker": host, "outputs": outputs,
-                    "executed": executed.read_bytes() if executed.is_file() else b"",
-                    "log": log.read_text(encoding="utf-8") if log.is_file() else "",
-                    "error": out.error, "cell": out.cell, "seconds": out.seconds}
+                outputs = {p.relative_to(jd.out).as_posix(): p.read_bytes() for p in jd.out.rglob("*") if p.is_file()}
+            files = {name: (jd.folder / name).read_bytes() for name in ("executed.ipynb", "job.log", "kernel.log",
+                                                                         "kernel.json") if (jd.folder / name).is_file()}
+            return {"ok": out.ok, "worker": host, "outputs": outputs, "files": files,
+                    "error": out.error, "cell": out.cell, "seconds": out.seconds, "kernel": out.kernel}
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
 def unpack(result: dict[str, Any], task: execute.Task) -> execute.Outcome:
-    """Runs on the coordinator: lay the returned outputs into the job's scratch folder."""
-    scratch = Path(task.scratch)
-    out_dir = scratch / "out"
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    out_dir.mkdir(parents=True)
+    """Runs on the coordinator: lay the returned outputs and files into the job's folder."""
+    from .jobdir import JobDir
+
+    jd = JobDir(Path(task.folder)).create()
     for rel, data in result["outputs"].items():
-        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out_dir / rel).write_bytes(data)
-    Path(task.executed).parent.mkdir(parents=True, exist_ok=True)
-    Path(task.log).parent.mkdir(parents=True, exist_ok=True)
-    if result["executed"]:
-        Path(task.executed).write_bytes(result["executed"])
-    Path(task.log).write_text(f"[ran on {result['worker']}]\n" + result["log"], encoding="utf-8")
-    return execute.Outcome(task.job, task.key, result["ok"], result["seconds"], str(out_dir), task.executed,
-                           task.log, result["error"], result["cell"])
+        (jd.out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (jd.out / rel).write_bytes(data)
+    for name, data in result.get("files", {}).items():
+        (jd.folder / name).write_bytes(data)
+    log = jd.log
+    log.write_text(f"[ran on {result['worker']}]\n" + (log.read_text(encoding="utf-8") if log.is_file() else ""),
+                   encoding="utf-8")
+    return execute.Outcome(task.job, task.key, result["ok"], result["seconds"], str(jd.folder), result["error"],
+                           result["cell"], result.get("kernel", {}))

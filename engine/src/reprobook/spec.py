@@ -1,18 +1,22 @@
-"""The pipeline spec (pipeline.yml): jobs, their notebooks, parameters, inputs and outputs."""
+"""The pipeline spec (pipeline.yml): settings, and jobs with their notebooks, parameters, inputs and outputs."""
 from __future__ import annotations
 
+import datetime as _dt
+import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import settings as _settings
 from .errors import ConfigError
-from .paths import SPEC_FILE
+from .settings import SPEC_FILE, Settings
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-JOB_KEYS = {"notebook", "parameters", "inputs", "outputs", "description", "sweep"}
+JOB_KEYS = {"notebook", "parameters", "inputs", "outputs", "description", "sweep", "timeout"}
 SWEEP_KEYS = {"parameter", "values", "column", "chunks"}
-OUTPUT_KINDS = ("tables", "figures", "values")
+OUTPUT_KINDS = ("tables", "figures", "values", "claims")
 TABLE_KEYS = {"key", "tolerance", "description", "report"}
 FIGURE_KEYS = {"description"}
 TOP_KEYS = {"jobs", "settings"}
@@ -47,6 +51,9 @@ class Job:
     figures: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
     sweep: Sweep | None = None
+    claims: tuple[str, ...] = ()
+    timeout: float | None = None  # seconds; None: the project's settings.timeout
+    description: str = ""
 
     def artifact_paths(self) -> list[str]:
         paths = [f"results/tables/{t.name}.csv" for t in self.tables]
@@ -61,13 +68,15 @@ class Job:
             files += [f"figures/{f}.svg", f"figures/{f}.pdf"]
         if self.values:
             files.append("values.json")
+        if self.claims:
+            files.append("claims.json")
         return files
 
 
 @dataclass(frozen=True)
 class Pipeline:
     jobs: tuple[Job, ...]
-    settings: dict[str, Any] = field(default_factory=dict, hash=False)
+    settings: Settings = field(default_factory=Settings, hash=False)
 
     def job(self, name: str) -> Job:
         for job in self.jobs:
@@ -91,6 +100,8 @@ class Pipeline:
                 out[p] = job.name
             for v in job.values:
                 out[f"values:{v}"] = job.name
+            for c in job.claims:
+                out[f"claims:{c}"] = job.name
         return out
 
 
@@ -182,9 +193,15 @@ def parse(raw: Any, root: Path) -> Pipeline:
             tables.append(TableOutput(tname, tuple(key), float(tol), bool(opts.get("report", False))))
         figures = _names(outputs.get("figures"), f"{where} outputs.figures")
         values = _names(outputs.get("values"), f"{where} outputs.values")
-        sweep = _sweep(entry.get("sweep"), where, params, bool(figures or values))
-        job = Job(name, notebook, dict(params), inputs, tuple(tables), tuple(figures), tuple(values), sweep)
-        for out in job.artifact_paths() + [f"value '{v}'" for v in values]:
+        claims = _names(outputs.get("claims"), f"{where} outputs.claims")
+        sweep = _sweep(entry.get("sweep"), where, params, bool(figures or values or claims))
+        timeout = entry.get("timeout")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+            raise ConfigError(f"{SPEC_FILE}: {where} timeout must be a number of seconds above 0, got {timeout!r}")
+        description = entry.get("description") or ""
+        job = Job(name, notebook, dict(params), inputs, tuple(tables), tuple(figures), tuple(values), sweep,
+                  tuple(claims), None if timeout is None else float(timeout), str(description))
+        for out in job.artifact_paths() + [f"value '{v}'" for v in values] + [f"claim '{c}'" for c in claims]:
             if out in seen_outputs:
                 raise ConfigError(
                     f"{SPEC_FILE}: {where} declares output {out}, which job '{seen_outputs[out]}' "
@@ -192,7 +209,7 @@ def parse(raw: Any, root: Path) -> Pipeline:
                 )
             seen_outputs[out] = name
         jobs.append(job)
-    pipeline = Pipeline(tuple(jobs), dict(raw.get("settings") or {}))
+    pipeline = Pipeline(tuple(jobs), _settings.parse(raw.get("settings")))
     order(pipeline)  # raises on cycles
     return pipeline
 
@@ -239,7 +256,8 @@ def _sweep(raw: Any, where: str, params: dict[str, Any], has_other_outputs: bool
 
 
 def _is_literal(v: Any) -> bool:
-    if v is None or isinstance(v, (bool, int, float, str)):
+    """A value pipeline.yml may give a parameter; dates are typed later against the notebook's default."""
+    if v is None or isinstance(v, (bool, int, float, str, _dt.date)):
         return True
     if isinstance(v, list):
         return all(_is_literal(x) for x in v)
@@ -277,19 +295,38 @@ def order(pipeline: Pipeline) -> list[str]:
     return done
 
 
-def load(root: Path) -> Pipeline:
+def read_raw(root: Path) -> Any:
+    """pipeline.yml parsed as YAML (memoised per file version). Raises ConfigError on syntax errors."""
+    path = Path(root) / SPEC_FILE
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{SPEC_FILE} not found in {root}; create it (`reprobook init` writes a starting one)") from None
+    return _read_raw(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_raw(path: str, mtime_ns: int, size: int, ino: int) -> Any:
     import yaml
 
-    path = root / SPEC_FILE
-    if not path.is_file():
-        raise ConfigError(f"{SPEC_FILE} not found in {root}")
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{SPEC_FILE} is not valid YAML{line}: {getattr(exc, 'problem', exc)}; fix the syntax") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{SPEC_FILE} is not UTF-8 text; save it as UTF-8") from None
-    return parse(raw, root)
+
+
+def load_settings(root: Path) -> Settings:
+    """The validated `settings:` block of the project's pipeline.yml (defaults where absent)."""
+    raw = read_raw(root)
+    return _settings.parse(raw.get("settings") if isinstance(raw, dict) else None)
+
+
+def load(root: Path) -> Pipeline:
+    """The project's pipeline.yml, validated. Raises ConfigError naming the entry and the fix."""
+    return parse(read_raw(root), Path(root))

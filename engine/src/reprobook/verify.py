@@ -11,9 +11,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import compare, manifest as mf, pipeline as pl, spec
+from . import compare, environment, manifest as mf, spec
 from .errors import ReprobookError
-from .hashing import sha256_file
+from .build import say
+from .hashing import content_sha256 as sha256_file
+from .state import StateStore
 from .paths import Paths
 
 BIT = "reproduced bit for bit"
@@ -69,23 +71,25 @@ def compare_outputs(record_paths: Paths, pipeline: spec.Pipeline, new_results: P
     arts = mf.artifacts_by_path(record)
     new_manifest = mf.read(new_results / "manifest.json")
     new_arts = mf.artifacts_by_path(new_manifest)
-    old_values = _values(record_paths.results / "values.json")
-    new_values = _values(new_results / "values.json")
+    old_entries = {k: _values(record_paths.results / f"{k}s.json") for k in ("value", "claim")}
+    new_entries = {k: _values(new_results / f"{k}s.json") for k in ("value", "claim")}
     verdicts = []
     for path, art in sorted(arts.items()):
         kind = art["kind"]
         if path not in new_arts:
             verdicts.append(Verdict(path, kind, MISSING, ["the re-execution did not produce it"]))
             continue
-        if kind == "value":
+        if kind in ("value", "claim"):
             name = art["name"]
-            old, new = old_values.get(name), new_values.get(name)
-            notes = [] if old is None or mf.value_sha(old) == art["sha256"] else ["results/values.json differs from the manifest"]
+            old, new = old_entries[kind].get(name), new_entries[kind].get(name)
+            notes = ([] if old is None or mf.value_sha(old) == art["sha256"]
+                     else [f"results/{kind}s.json differs from the manifest"])
             if old == new and not notes:
                 verdicts.append(Verdict(path, kind, BIT))
             else:
-                verdicts.append(Verdict(path, kind, MISMATCH, notes + [
-                    f"record {None if old is None else old.get('display')} -> re-executed {None if new is None else new.get('display')}"]))
+                show = (lambda e: None if e is None else e.get("display")) if kind == "value" else \
+                    (lambda e: None if e is None else ("holds" if e.get("holds") else "does not hold"))
+                verdicts.append(Verdict(path, kind, MISMATCH, notes + [f"record {show(old)} -> re-executed {show(new)}"]))
             continue
         committed = record_paths.root / path
         fresh = new_results / Path(path).relative_to("results")
@@ -121,14 +125,21 @@ def _values(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def environment_notes(record: dict) -> list[str]:
-    now, then = mf.environment(), record.get("environment", {})
+def current_environment(paths: Paths) -> dict:
+    """The environment jobs run in here, as the record writes it (from the state store's cache)."""
+    store = StateStore(paths.state)
+    desc = environment.describe(store)
+    store.save()
+    return environment.record_form(desc)
+
+
+def environment_notes(record: dict, now: dict) -> list[str]:
+    then = record.get("environment", {})
     notes = []
     if now["python"] != then.get("python"):
         notes.append(f"Python {now['python']} here, {then.get('python')} in the record")
-    for name, version in now["packages"].items():
-        if then.get("packages", {}).get(name) != version:
-            notes.append(f"{name} {version} here, {then.get('packages', {}).get(name)} in the record")
+    for change in environment.package_changes(then.get("packages", {}), now["packages"]):
+        notes.append(f"package {change} (record -> here)")
     return notes
 
 
@@ -138,7 +149,7 @@ def render_markdown(verdicts: list[Verdict], env_now: dict, env_notes: list[str]
              f"All {len(verdicts)} artifacts reproduced." if ok == len(verdicts) else
              f"**{len(verdicts) - ok} of {len(verdicts)} artifacts NOT reproduced.**", "",
              f"- re-executed every job from data/ in a clean room (no cache, no prior outputs) in {seconds:.1f} s",
-             f"- environment: Python {env_now['python']}; " + ", ".join(f"{k} {v}" for k, v in sorted(env_now['packages'].items())),
+             f"- environment: Python {env_now['python']}, {len(env_now['packages'])} packages",
              "- environment matches the record" if not env_notes else "- environment differs from the record: " + "; ".join(env_notes)]
     if dirty:
         lines.append("- warning: the working tree differs from the last commit; verified the working tree")
@@ -164,41 +175,37 @@ def render_html(md_verdicts: list[Verdict], summary: str) -> str:
 
 
 def main(paths: Paths, workers: int | None = None, executor: str | None = None) -> int:
+    """Re-execute every job in a clean room, compare each artifact with the record, write the
+    reports; 0 when every artifact was reproduced."""
     t0 = time.perf_counter()
     pipeline = spec.load(paths.root)
     room, dirty = clean_room(paths)
     if dirty:
-        pl.say("warning: the working tree differs from the last commit; verifying the working tree as it is")
-    pl.say(f"verify: re-executing every job in a clean room ({room})")
-    rpaths = Paths(room)
-    saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = str(room / "src") + (os.pathsep + saved if saved else "")
+        say("warning: the working tree differs from the last commit; verifying the working tree as it is")
+    say(f"verify: re-executing every job in a clean room ({room})")
+    rpaths = Paths.load(room)
     try:
         from .build import run_pipeline
 
         run_pipeline(rpaths, executor=executor, workers=workers, publish_report=False)
     except ReprobookError as exc:
-        pl.say(exc.render())
-        pl.say(f"verify: the re-execution failed; clean room kept at {room}")
+        say(exc.render())
+        say(f"verify: the re-execution failed; clean room kept at {room}")
         return 1
-    finally:
-        if saved is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = saved
     seconds = time.perf_counter() - t0
     verdicts = compare_outputs(paths, pipeline, rpaths.results)
     record = mf.read(paths.manifest)
-    env_notes = environment_notes(record)
+    env_now = current_environment(paths)
+    env_notes = environment_notes(record, env_now)
     out = paths.build / "verify"
     out.mkdir(parents=True, exist_ok=True)
-    md = render_markdown(verdicts, mf.environment(), env_notes, seconds, dirty)
+    md = render_markdown(verdicts, env_now, env_notes, seconds, dirty)
     (out / "report.md").write_text(md, encoding="utf-8")
     failing = [v for v in verdicts if not v.ok]
     summary = (f"all {len(verdicts)} artifacts reproduced" if not failing
                else f"{len(failing)} of {len(verdicts)} artifacts not reproduced")
     (out / "report.html").write_text(render_html(verdicts, summary + f" ({seconds:.1f} s)"), encoding="utf-8")
-    counts = {}
+    counts: dict[str, int] = {}
     for v in verdicts:
         counts[v.verdict] = counts.get(v.verdict, 0) + 1
     print(f"verify: {summary} in {seconds:.1f} s (" + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + ")")

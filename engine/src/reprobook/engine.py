@@ -1,0 +1,195 @@
+"""Papermill, with the project's own kernel: a papermill engine and a jupyter-client kernel manager.
+
+Papermill stays the executor. The engine registered here as `reprobook` differs from papermill's
+default in three ways:
+
+- the kernel is always the project's own interpreter (`sys.executable`) started through
+  `reprobook.launcher`; a kernelspec named `python3` that a user installed from another
+  environment is never looked up (a notebook's kernelspec only says its language);
+- the kernel's environment is the project's (`kernel_environment`): its import path is the
+  notebook's folder and the project's code folders, user site-packages are off, and matplotlib,
+  IPython and Jupyter read private configuration folders under `_build/kernel/`, so a user's
+  `MPLCONFIGDIR` or `matplotlibrc` cannot change a figure;
+- a job has one time limit (`deadline`), spent across its cells; when it runs out the cell is
+  interrupted and the run fails naming the cell.
+With `warm=True` the kernel is forked from a warm parent process (`reprobook.warm`) instead of
+started cold; the results are the same.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import Engine, papermill_engines
+
+ENGINE_NAME = "reprobook"
+WARM_PROVISIONER = "reprobook-warm"
+
+# Variables of the user's shell that would let another environment or configuration into a job.
+DROP = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONEXECUTABLE", "PYTHONSAFEPATH",
+        "MPLCONFIGDIR", "MATPLOTLIBRC", "MPLBACKEND", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR",
+        "JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_PLATFORM_DIRS", "JPY_SESSION_NAME", "VIRTUAL_ENV",
+        "CONDA_PREFIX", "PYTHONBREAKPOINT", "PYTHONWARNINGS", "PYTHONOPTIMIZE", "PYTHONDEVMODE")
+
+
+def kernel_environment(base: dict[str, str], *, code_dirs: list[str], kernel_home: Path,
+                       extra: dict[str, str]) -> dict[str, str]:
+    """The environment a job's kernel starts with: `base` without the variables in DROP, the
+    project's import path and private configuration folders, fixed hashing, time zone and
+    thread counts (BLAS threads can change the last bits of results), and `extra`."""
+    env = {k: v for k, v in base.items() if k not in DROP and not k.startswith("REPROBOOK_")}
+    for sub in ("matplotlib", "ipython", "jupyter-config", "jupyter-data"):
+        (kernel_home / sub).mkdir(parents=True, exist_ok=True)
+    share_font_cache(kernel_home / "matplotlib")
+    env.update({
+        "PYTHONPATH": os.pathsep.join(code_dirs),
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",  # no __pycache__ written into the project's code folders
+        "PYTHONUTF8": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": str(kernel_home / "matplotlib"),
+        "IPYTHONDIR": str(kernel_home / "ipython"),
+        "JUPYTER_CONFIG_DIR": str(kernel_home / "jupyter-config"),
+        "JUPYTER_DATA_DIR": str(kernel_home / "jupyter-data"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "TZ": "UTC",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "TMPDIR": tempfile.gettempdir(),
+    })
+    env.update(extra)
+    return env
+
+
+def share_font_cache(private: Path) -> None:
+    """Matplotlib's font list describes the machine's fonts, not a user's settings: copy it between
+    the kernels' private configuration folder and one per-machine folder, so that a new project
+    (or a fresh clone) does not spend seconds rebuilding it."""
+    import shutil
+
+    shared = Path(tempfile.gettempdir()) / "reprobook-matplotlib-fonts"
+    mine = sorted(private.glob("fontlist-*.json"))
+    theirs = sorted(shared.glob("fontlist-*.json")) if shared.is_dir() else []
+    try:
+        if not mine and theirs:
+            for f in theirs:
+                shutil.copyfile(f, private / f.name)
+        elif mine and not theirs:
+            shared.mkdir(exist_ok=True)
+            for f in mine:
+                tmp = shared / f".{f.name}.{os.getpid()}"
+                shutil.copyfile(f, tmp)
+                os.replace(tmp, shared / f.name)
+    except OSError:
+        pass  # a cache: never a reason to fail
+
+
+def project_kernelspec(warm: bool, preload: tuple[str, ...] = ()) -> KernelSpec:
+    """The one kernel jobs run in: this interpreter, through reprobook.launcher."""
+    metadata: dict[str, Any] = {}
+    if warm:
+        metadata["kernel_provisioner"] = {"provisioner_name": WARM_PROVISIONER, "config": {"preload": list(preload)}}
+    return KernelSpec(argv=[sys.executable, "-m", "reprobook.launcher", "-f", "{connection_file}"],
+                      display_name="Python (project environment)", language="python", env={}, metadata=metadata,
+                      interrupt_mode="signal")
+
+
+class ProjectKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernelspec is the project's interpreter, whatever name is asked for."""
+
+    warm = False
+    preload: tuple[str, ...] = ()
+
+    @property
+    def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+        if self._kernel_spec is None:
+            self._kernel_spec = project_kernelspec(self.warm, self.preload)
+        return self._kernel_spec
+
+    @property
+    def ipykernel(self) -> bool:
+        return True
+
+
+def manager_class(warm: bool, preload: tuple[str, ...]) -> type[ProjectKernelManager]:
+    return type("ProjectKernelManager", (ProjectKernelManager,), {"warm": warm, "preload": tuple(preload)})
+
+
+class JobClient(PapermillNotebookClient):
+    """Papermill's client, remembering the cell it is in, with one time budget for the whole job."""
+
+    current_cell: int | None = None
+
+    def papermill_execute_cells(self):
+        for index, cell in enumerate(self.nb.cells):
+            self.current_cell = index
+            try:
+                self.nb_man.cell_start(cell, index)
+                self.execute_cell(cell, index)
+            except Exception as ex:  # CellExecutionError: papermill's own handling
+                from nbclient.exceptions import CellExecutionError
+
+                if isinstance(ex, CellExecutionError):
+                    self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=ex)
+                    break
+                raise
+            finally:
+                self.nb_man.cell_complete(self.nb.cells[index], cell_index=index)
+
+
+class JobTimeout(Exception):
+    """The job ran out of time; `cell` is the cell that was running (0-based, all cells counted)."""
+
+    def __init__(self, limit: float, cell: int | None):
+        super().__init__(f"the job ran longer than its time limit of {limit:g} s")
+        self.limit, self.cell = limit, cell
+
+
+class ReprobookEngine(Engine):
+    """Papermill engine: nbclient with the project's kernel and a job-wide deadline.
+
+    Engine kwargs: `deadline` (time.monotonic() value), `limit` (seconds, for the message),
+    `warm`, `preload` (modules a warm parent imports), `kernel_env`, `kernel_cwd`, `kernel_output`
+    (a file for the kernel process's own stdout and stderr)."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, **kwargs):
+        deadline = kwargs.pop("deadline", None)
+        limit = kwargs.pop("limit", None)
+        warm = kwargs.pop("warm", False)
+        preload = tuple(kwargs.pop("preload", ()))
+        env = kwargs.pop("kernel_env")
+        cwd = kwargs.pop("kernel_cwd")
+        output = kwargs.pop("kernel_output", None)
+        for k in ("input_path", "timeout", "startup_timeout"):
+            kwargs.pop(k, None)
+
+        def timeout_func(cell) -> int | None:
+            if deadline is None:
+                return None
+            return max(1, int(deadline - time.monotonic() + 0.999))
+
+        client = JobClient(nb_man, kernel_manager_class=manager_class(warm, preload), kernel_name="python3",
+                           startup_timeout=start_timeout, timeout_func=timeout_func, interrupt_on_timeout=False,
+                           log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+                           extra_arguments=["--HistoryManager.enabled=False"], **kwargs)
+        from nbclient.exceptions import CellTimeoutError
+
+        try:
+            streams = {"stdout": output, "stderr": output} if output is not None else {}
+            return client.execute(env=env, cwd=cwd, **streams)
+        except CellTimeoutError:
+            raise JobTimeout(limit or 0, client.current_cell) from None
+
+
+papermill_engines.register(ENGINE_NAME, ReprobookEngine)

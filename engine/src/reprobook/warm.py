@@ -1,0 +1,256 @@
+"""Warm kernels: fork each job's kernel from a parent process that has already imported the
+third-party libraries the notebooks import, so that a job does not pay for `import pandas`.
+
+Each worker keeps one warm parent (`python -m reprobook.warm`, the project's interpreter, with
+the kernels' fixed environment). The parent imports what the stale jobs import that is not project
+code (never `reprobook.nb`, never the project's own modules, so editing them needs no restart),
+then forks one child per job; the child becomes a fresh kernel process (its own session, the
+job's working directory, environment and import path, the read/write guard) and starts ipykernel.
+Each job therefore still starts from a clean interpreter state. A parent is keyed by its
+interpreter, its environment and what it preloaded: when any of them changes, a new parent
+starts. Parents and kernels die with their worker (`PR_SET_PDEATHSIG`).
+
+The seam is a jupyter-client kernel provisioner (`reprobook-warm`, registered as an entry point):
+papermill and nbclient drive the kernel exactly as they drive a cold one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import List, Unicode
+
+# Modules every kernel imports: worth preloading whatever the notebooks import.
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython")
+
+
+def preload_modules(plan, stale) -> tuple[str, ...]:
+    """The modules warm parents import for a run: the kernel's own, and what the stale jobs import
+    that is not project code (top-level packages first), sorted for a stable key."""
+    mods: set[str] = set()
+    for jp in stale:
+        mods.update(jp.libraries)
+    skip = {"reprobook", "__future__"}
+    return tuple(sorted(m for m in mods if m.split(".")[0] not in skip)) + KERNEL_MODULES
+
+
+# --- the warm parent (runs in its own process) ------------------------------------------------
+
+def _serve() -> None:
+    from .launcher import PARENT_ENV, die_with_parent
+
+    parent = os.environ.get(PARENT_ENV)
+    die_with_parent(int(parent) if parent else None)
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    # the protocol owns stdin/stdout; anything the imports print goes to stderr
+    proto_out = os.fdopen(os.dup(out.fileno()), "wb", buffering=0)
+    os.dup2(sys.stderr.fileno(), 1)
+
+    def reply(obj: dict) -> None:
+        proto_out.write((json.dumps(obj) + "\n").encode())
+
+    first = json.loads(inp.readline())
+    failed = []
+    import importlib
+
+    for name in first.get("preload", []):
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # noqa: BLE001 - a module that fails here fails in the job too
+            failed.append(f"{name}: {type(exc).__name__}")
+    reply({"ready": True, "pid": os.getpid(), "failed": failed})
+    base_path = list(sys.path[1:])
+    for line in iter(inp.readline, b""):
+        req = json.loads(line)
+        op = req.get("op")
+        if op == "start":
+            pid = os.fork()
+            if pid == 0:
+                _become_kernel(req, base_path, proto_out, inp)
+            reply({"pid": pid})
+        elif op == "poll":
+            try:
+                done, status = os.waitpid(req["pid"], os.WNOHANG)
+            except ChildProcessError:
+                reply({"status": 0})
+                continue
+            reply({"status": None if done == 0 else os.waitstatus_to_exitcode(status)})
+        elif op == "signal":
+            try:
+                os.killpg(req["pid"], req["signum"])
+            except OSError:
+                try:
+                    os.kill(req["pid"], req["signum"])
+                except OSError:
+                    pass
+            reply({"ok": True})
+
+
+def _become_kernel(req: dict, base_path: list[str], proto_out, inp) -> None:
+    """In the forked child: turn into a fresh kernel process, then never return."""
+    code = 1
+    try:
+        proto_out.close()
+        os.setsid()  # its own session and process group, as jupyter-client gives a cold kernel
+        fd = os.open(req["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.chdir(req["cwd"])
+        os.environ.clear()
+        os.environ.update(req["env"])
+        from .launcher import PARENT_ENV, prepare, start_kernel
+
+        os.environ[PARENT_ENV] = str(os.getppid())
+        import importlib
+        import time
+
+        time.tzset()
+        code_dirs = [p for p in req["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
+        sys.path[:] = [req["cwd"], *code_dirs, *[p for p in base_path if p not in code_dirs]]
+        importlib.invalidate_caches()
+        sys.argv = [sys.executable, *req["argv"]]
+        prepare()
+        start_kernel(list(req["argv"]))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+# --- the worker's side ------------------------------------------------------------------------
+
+class WarmParent:
+    """A warm parent process and the pipe to it (one per worker and key)."""
+
+    def __init__(self, env: dict[str, str], preload: tuple[str, ...]):
+        from .launcher import PARENT_ENV
+
+        self.lock = threading.Lock()
+        env = {**env, PARENT_ENV: str(os.getpid())}
+        self.proc = subprocess.Popen([sys.executable, "-m", "reprobook.warm"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, cwd=os.path.expanduser("~") or "/")
+        self.request({"preload": list(preload)})
+
+    def request(self, obj: dict) -> dict:
+        with self.lock:
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the warm kernel parent exited")
+        return json.loads(line)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+_PARENTS: dict[str, WarmParent] = {}  # per worker process: key -> its warm parent
+STATIC_SKIP = ("REPROBOOK_", "SOURCE_DATE_EPOCH", "PYTHONPATH")
+
+
+def _key(env: dict[str, str], preload: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    static = {k: v for k, v in env.items() if not k.startswith(STATIC_SKIP)}
+    return json.dumps([sys.executable, sorted(static.items()), list(preload)]), static
+
+
+def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
+    """This worker's warm parent for the kernel environment `env`, started when needed."""
+    key, static = _key(env, preload)
+    wp = _PARENTS.get(key)
+    if wp is None or not wp.alive():
+        for old in list(_PARENTS.values()):  # one parent per worker: the environment changed
+            old.close()
+        _PARENTS.clear()
+        wp = _PARENTS[key] = WarmParent(static, preload)
+    return wp
+
+
+class WarmProcess:
+    """The part of subprocess.Popen's interface jupyter-client uses, for a kernel forked by a parent."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, parent: WarmParent, pid: int):
+        self.parent, self.pid = parent, pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                self.returncode = self.parent.request({"op": "poll", "pid": self.pid})["status"]
+            except (RuntimeError, OSError, ValueError):
+                self.returncode = -signal.SIGKILL  # the parent is gone, and its children with it
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.05)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        self.parent.request({"op": "signal", "pid": self.pid, "signum": signum})
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class WarmProvisioner(LocalProvisioner):
+    """A kernel provisioner that forks the kernel from this worker's warm parent."""
+
+    preload = List(Unicode(), help="modules the warm parent imports").tag(config=True)
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        env = kwargs.get("env") or dict(os.environ)
+        launcher_args = cmd[3:] if cmd[1:3] == ["-m", "reprobook.launcher"] else cmd[1:]
+        stream = kwargs.get("stderr") or kwargs.get("stdout")
+        output = getattr(stream, "name", None) if stream is not None else None
+        output = output if isinstance(output, str) else os.devnull
+        wp = parent_for(env, tuple(self.preload))
+        pid = wp.request({"op": "start", "argv": launcher_args, "cwd": str(kwargs.get("cwd") or os.getcwd()),
+                          "env": env, "output": output})["pid"]
+        self.process = WarmProcess(wp, pid)
+        self.pid = pid
+        self.pgid = None  # signals go through the parent (the kernel leads its own process group)
+        self.cwd = kwargs.get("cwd")
+        return self.connection_info
+
+
+def warm_up(env: dict[str, str], preload: tuple[str, ...]) -> None:
+    """Start this worker's warm parent now, while the coordinator is still busy."""
+    parent_for(env, preload)
+
+
+if __name__ == "__main__":
+    _serve()
