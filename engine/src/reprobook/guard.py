@@ -52,18 +52,22 @@ def _under(path: str, folders: tuple[str, ...]) -> bool:
 
 
 def check(policy: Policy, path: str, write: bool) -> str:
-    """'' when the access is allowed, else the message of the error (file, job, rule, fix)."""
+    """'' when the access is allowed, else the message of the error (file, job, rule, fix).
+
+    Inside the project the project's rules apply, even when the project itself lies inside a
+    folder that is writable as a whole (a project under /tmp)."""
     p = os.path.realpath(path)
     inside = _under(p, (policy.root,))
     rel = os.path.relpath(p, policy.root) if inside else p
+    mine = tuple(f for f in policy.writable if _under(f, (policy.root,)))  # the job's folders in the project
     if write:
-        if _under(p, policy.writable):
+        if (_under(p, mine) if inside else _under(p, policy.writable)):
             return ""
         where = "into the project" if inside else "outside the project"
         return (f"job '{policy.job}' wrote {rel} ({where}); a job may write only into its scratch folder: save "
                 "results with reprobook.nb (save_table, save_figure, save_value), or write scratch files to "
                 "tempfile.mkdtemp()")
-    if not inside or _under(p, policy.writable) or _under(p, policy.readable):
+    if not inside or _under(p, mine) or _under(p, policy.readable):
         return ""
     if p in policy.inputs:
         return ""

@@ -1,0 +1,123 @@
+"""Hermetic, faithful jobs, end to end with real kernels: the project's interpreter whatever the user
+has configured, time limits, no orphans, guarded reads and writes."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reprobook.testing import run_cli, tree_hashes
+
+pytestmark = pytest.mark.slow
+
+
+def add_settings(root: Path, text: str) -> None:
+    spec = root / "pipeline.yml"
+    spec.write_text("settings:\n" + text + spec.read_text())
+
+
+def append_cell(root: Path, notebook: str, code: str) -> None:
+    nb = root / notebook
+    nb.write_text(nb.read_text() + "\n# %%\n" + code + "\n")
+
+
+def test_jobs_run_in_the_projects_interpreter_whatever_the_user_configured(mini, tmp_path):
+    clean = tmp_path / "clean"
+    import shutil
+
+    shutil.copytree(mini, clean)
+    run_cli(clean, "build", "--no-book", check=True)
+    # a user-level kernelspec named python3 from another environment, and a user's matplotlib settings
+    kernels = tmp_path / "jupyter" / "kernels" / "python3"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({"argv": ["/usr/bin/false", "-f", "{connection_file}"],
+                                                     "display_name": "Other env", "language": "python"}))
+    mpl = tmp_path / "mpl"
+    mpl.mkdir()
+    (mpl / "matplotlibrc").write_text("lines.linewidth: 9\nsvg.fonttype: none\naxes.facecolor: red\n")
+    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "JUPYTER_DATA_DIR": str(tmp_path / "jupyter"),
+           "MPLCONFIGDIR": str(mpl), "MATPLOTLIBRC": str(mpl / "matplotlibrc"), "PYTHONPATH": str(tmp_path)}
+    run_cli(mini, "build", "--no-book", check=True, env=env)
+    assert tree_hashes(mini / "results") == tree_hashes(clean / "results")
+    kernel = json.loads((mini / "_build/state.json").read_text())["kernel"]
+    assert os.path.realpath(kernel["executable"]) == os.path.realpath(sys.executable)
+    assert str(tmp_path) not in kernel["path"]  # the user's PYTHONPATH did not reach the kernel
+
+
+def test_a_job_that_runs_too_long_is_stopped_naming_the_cell_and_the_limit(mini):
+    add_settings(mini, "  timeout: 4\n")
+    append_cell(mini, "notebooks/words.py", "import time\ntime.sleep(600)")
+    t0 = time.monotonic()
+    proc = run_cli(mini, "build", "--no-book", timeout=120)
+    assert proc.returncode == 1
+    assert time.monotonic() - t0 < 60
+    assert "words" in proc.stderr and "time limit of 4 s" in proc.stderr and "stopped in cell 1" in proc.stderr
+    assert not (mini / "results").exists()
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [ln for ln in out.splitlines() if text in ln and "ps -eo" not in ln]
+
+
+def test_killing_the_coordinator_leaves_no_workers_or_kernels_and_the_next_build_takes_over(mini):
+    append_cell(mini, "notebooks/words.py", "import time\ntime.sleep(600)")
+    proc = subprocess.Popen([sys.executable, "-m", "reprobook", "build", "--no-book"], cwd=mini,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 90
+    while time.time() < deadline and not list((mini / "_build" / "scratch").glob("words-*/kernel.json")):
+        time.sleep(0.2)
+    assert list((mini / "_build" / "scratch").glob("words-*/kernel.json")), "the kernel never started"
+    kernel_pid = json.loads(next((mini / "_build" / "scratch").glob("words-*/kernel.json")).read_text())["pid"]
+    os.kill(proc.pid, signal.SIGKILL)  # the coordinator alone, as an OOM killer would
+    proc.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            os.kill(kernel_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the busy kernel outlived its coordinator")
+    time.sleep(1)
+    assert _processes_mentioning(str(mini)) == []
+    nb = mini / "notebooks/words.py"
+    nb.write_text(nb.read_text().replace("time.sleep(600)", "pass"))
+    t0 = time.monotonic()
+    second = run_cli(mini, "build", "--no-book", check=True)
+    assert time.monotonic() - t0 < 60
+    assert "this build took over" in second.stderr
+    assert "waiting" not in second.stderr
+
+
+def test_writes_outside_the_scratch_folder_and_undeclared_reads_fail_the_job(mini):
+    append_cell(mini, "notebooks/words.py", "open('stray.csv', 'w').write('x')")  # cwd: the notebook's folder
+    proc = run_cli(mini, "build", "--no-book")
+    assert proc.returncode == 1
+    assert "job 'words' wrote notebooks/stray.csv" in proc.stderr and not (mini / "notebooks/stray.csv").exists()
+    nb = mini / "notebooks/words.py"
+    nb.write_text(nb.read_text().replace("open('stray.csv', 'w').write('x')",
+                                         "try:\n    open('../data/numbers.csv').read()\nexcept OSError:\n    pass"))
+    proc = run_cli(mini, "build", "--no-book")
+    assert proc.returncode == 1  # caught in the notebook, still reported
+    assert "job 'words' read data/numbers.csv, which it does not declare as an input" in proc.stderr
+    assert not (mini / "results").exists()
+
+
+def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
+    import shutil
+
+    cold = tmp_path / "cold"
+    shutil.copytree(mini, cold)
+    add_settings(cold, "  warm_kernels: false\n")
+    run_cli(cold, "build", "--no-book", check=True)
+    run_cli(mini, "build", "--no-book", check=True)
+    a, b = tree_hashes(cold / "results"), tree_hashes(mini / "results")
+    assert a == b and "figures/bars.svg" in a and "manifest.json" in a
