@@ -34,7 +34,6 @@ nb.save_figure("alignment_timeline", fig)
 plt.close(fig)
 
 # %%
-for row in counts.to_dict("records"):
-    c = row.pop("country").lower()
-    for name, n in row.items():
-        nb.save_value(f"alignment_{c}_{name}", int(n), decimals=0)
+for name, value in alignment.count_values(counts).items():
+    nb.save_value(name, **value)
+counts

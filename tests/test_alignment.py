@@ -96,3 +96,12 @@ def test_timeline_figure_separates_undated_events():
     labels = dict(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()]))
     assert labels[max(labels)] == "Uzbekistan"   # top row is the first state's header
     assert labels[min(labels)] == "SCO"          # Kazakhstan's undated SCO membership comes last
+
+
+def test_count_values_one_per_state_and_count():
+    v = al.count_values(al.counts(EV, ["UZB", "KAZ"]))
+    assert v["alignment_uzb_events"]["value"] == int((EV["country"] == "UZB").sum())
+    assert set(v) == {f"alignment_{c}_{k}" for c in ("uzb", "kaz")
+                      for k in ("events", "undated", "organisations", "entries", "suspensions", "exits",
+                                "rejoinings", "other", "reversals", "steps_without_entry")}
+    assert all(isinstance(x["value"], int) and x["decimals"] == 0 for x in v.values())

@@ -156,3 +156,42 @@ def test_indicator_rows_turns_the_matrix_and_keeps_totals():
     assert list(out.columns) == ["dimension", "indicator_id", "indicator", "KAZ", "CA5", "total"]
     assert out.set_index("indicator_id").loc["b", "total"] == 3
     assert out.set_index("indicator_id").loc["a", "KAZ"] == 1
+
+
+def test_matrix_values_per_level():
+    counts = hedging.matrix(evidence(), dims(), "indicator")
+    v = hedging.matrix_values(counts, dims(), "indicator")
+    assert v["hedging_n_cells_indicator"]["value"] == 6 * 4
+    assert v["hedging_n_cells_nonempty_indicator"]["value"] == 3  # CA5 support, CA5 institutions, KAZ fdi
+    assert v["hedging_n_columns_empty_indicator"]["value"] == 1  # arms_trade
+    assert v["hedging_max_cell_indicator"]["value"] == 2
+
+
+def test_heatmap_figure_labels_by_level():
+    import matplotlib.pyplot as plt
+
+    counts = hedging.matrix(evidence(), dims(), "dimension")
+    fig = hedging.heatmap_figure(counts, dims(), "dimension")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Diplomatic", "Economic", "Security"]
+    plt.close(fig)
+    fig = hedging.heatmap_figure(hedging.matrix(evidence(), dims(), "indicator"), dims(), "indicator")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Support", "joining institutions", "FDI", "arms trade"]
+    plt.close(fig)
+
+
+def test_evidence_values_with_the_printed_years_of_the_columns():
+    el = pd.DataFrame({"element": ["B", "A"], "element_id": ["b", "a"],
+                       "omnidirectional_hedging": [True, True], "multivector_policy": [True, True]})
+    markets = pd.DataFrame({"partner": ["EU27", "CHN", "EU27", "CHN"], "year_printed": [2020, 2020, 2025, 2025],
+                            "value_printed": [50.0, 50.0, 75.0, 25.0]})
+    conc = hedging.market_concentration(markets)
+    v = hedging.evidence_values(evidence(), dims(), el, hedging.partners_by_state(evidence()), conc)
+    assert v["hedging_n_evidence"]["value"] == 5 and v["hedging_n_evidence_diplomatic"]["value"] == 3
+    assert v["hedging_n_evidence_ca5"]["value"] == 3 and v["hedging_share_evidence_ca5"]["value"] == 60.0
+    assert v["hedging_n_evidence_eu"]["value"] == 4 and v["hedging_n_elements_shared"]["value"] == 2
+    assert v["hedging_partners_ca5"]["value"] == 2 and v["hedging_partners_max_single_state"]["value"] == 1
+    assert v["hedging_export_hhi_first"]["value"] == pytest.approx(5000.0)
+    assert v["hedging_export_hhi_first"]["about"] == {"year_printed": 2020}
+    assert v["hedging_export_eu_share_last"]["value"] == pytest.approx(75.0)
+    assert v["hedging_export_eu_share_last"]["about"] == {"year_printed": 2025}
+    assert v["hedging_export_eu_share_min"]["value"] == pytest.approx(50.0)

@@ -175,3 +175,39 @@ def test_sensitivity_figure_has_one_bar_run_per_class():
     bars = [p for p in fig.axes[0].patches if p.get_height() == 0.5]
     assert len(bars) == 4
     assert any(abs(b.get_x() - 0.397) < 1e-9 for b in bars)
+
+
+SLAVS = {"slavs": ["russians", "ukrainians", "belarusians"]}
+PUB = pd.DataFrame({"value_id": ["census_KAZ_slavs_1989"], "quantity": ["census_share_sum"], "value": [44.3],
+                    "source": "kjis_identity", "locator": "p. 398"})
+
+
+def test_headline_values_of_the_two_cases():
+    v = pw.headline_values(DEMO, CODING, RULES, OUTCOMES, PUB, 0.6, SLAVS)
+    assert v["pathway_n_match"]["value"] == 2 and v["pathway_n_states"]["value"] == 2
+    assert v["pathway_kaz_largest_share_pct"]["value"] == pytest.approx(39.7)
+    assert v["pathway_kaz_largest_share_pct"]["about"] == {"census_year": 1989}
+    assert v["pathway_uzb_unknown_pct"]["value"] == pytest.approx(28.6)
+    assert v["pathway_kaz_not_largest_pct"]["value"] == pytest.approx(60.3)
+    assert v["pathway_kaz_slavs_germans_pct"]["value"] == pytest.approx(50.1)
+    assert v["pathway_census_slavs_computed_pct"]["value"] == pytest.approx(44.3)
+    assert v["pathway_census_n_agree"]["value"] == 1
+    assert v["pathway_threshold"] == {"value": 0.6, "unit": "", "decimals": 2, "percent": False, "about": {}}
+    assert not [n for n in v if "1989" in n]
+
+
+def test_headline_values_need_the_printed_aggregate():
+    with pytest.raises(ValueError, match="expected one printed slavs aggregate for KAZ"):
+        pw.headline_values(DEMO, CODING, RULES, OUTCOMES, PUB.iloc[:0], 0.6, SLAVS)
+
+
+def test_sensitivity_values_describe_one_band():
+    sens = pw.sensitivity(DEMO, CODING, RULES, OUTCOMES, pw.threshold_grid(0.30, 0.90, 0.01))
+    v = pw.sensitivity_values(sens, [(0.397, 0.714)])
+    assert (v["pathway_band_lower"]["value"], v["pathway_band_upper"]["value"]) == (0.397, 0.714)
+    assert v["pathway_band_lower"]["note"] == "open end: not included"
+    assert (v["pathway_grid_first_match"]["value"], v["pathway_grid_last_match"]["value"]) == (0.4, 0.71)
+    assert v["pathway_grid_n_thresholds"]["value"] == 61 and v["pathway_grid_n_match"]["value"] == 32
+    assert v["pathway_threshold_step"]["value"] == 0.01
+    with pytest.raises(ValueError, match="expected one interval"):
+        pw.sensitivity_values(sens, [(0.1, 0.2), (0.3, 0.4)])

@@ -63,8 +63,9 @@ def test_growth_factor_and_percent(flows):
     g = trade.growth(flows, start=2004, end=2023).set_index("quantity")
     assert g.loc[E, "growth_factor"] == pytest.approx(113 / 20)
     assert g.loc[I, "growth_pct"] == pytest.approx(600.0)
-    assert g.loc["balance", "value_2004_keur"] == 10
-    assert g.loc["balance", "value_2023_keur"] == 43
+    assert g.loc["balance", "start_keur"] == 10 and g.loc["balance", "start_year"] == 2004
+    assert g.loc["balance", "end_keur"] == 43 and g.loc["balance", "end_year"] == 2023
+    assert not any(ch.isdigit() for c in g.columns for ch in c)  # the years are data, not column names
 
 
 def test_growth_needs_both_years(flows):
@@ -168,7 +169,7 @@ def test_reproduction_summary_counts_every_verdict(flows, published):
     assert list(s.columns) == ["table_4", "table_5", "table_6", "text", "total"]
 
 
-def test_balance_comparison_keeps_uncomputable_rows(flows, published):
+def test_balance_comparison_is_long_and_keeps_uncomputable_rows(flows, published):
     t = trade.balance_comparison(flows, published).set_index(["reporter", "year"])
     assert t.loc[("KGZ", 2020), "verdict"] == "not computable"
     assert pd.isna(t.loc[("KGZ", 2020), "balance_computed_keur"])
@@ -176,31 +177,25 @@ def test_balance_comparison_keeps_uncomputable_rows(flows, published):
     assert t.loc[("KAZ", 2022), "reporter_label"] == "Kazakhstan"
 
 
-def test_table5_balances_printed_layout(flows, published):
-    t = trade.table5_balances(flows, published)
-    assert list(t.columns) == ["reporter", "reporter_label", "printed_2020", "printed_2022", "computed_2022",
-                               "difference_2022", "printed_2023", "computed_2023", "difference_2023"]
-    kgz = t.set_index("reporter").loc["KGZ"]
-    assert kgz["printed_2020"] == -3 and pd.isna(kgz["printed_2022"])  # KGZ 2022 not printed in the fixture
-    assert kgz["computed_2023"] == -4 and kgz["difference_2023"] == 10
+def test_table6_flows_long_in_printed_order(flows):
+    t = trade.table6_flows(flows)
+    assert list(t.columns) == ["row_id", "row_label", "flow", "flow_label", "year", "value_keur"]
+    assert list(t["row_id"].drop_duplicates()) == ["CA5", "KAZ", "KGZ", "TJK", "TKM", "UZB",
+                                                    "CA5_country_sum", "CA5_difference"]
+    assert list(t.loc[t["row_id"] == "KAZ", "flow_label"]) == ["Imports", "Imports", "Exports", "Exports"]
+    v = t.set_index(["row_id", "flow", "year"])["value_keur"]
+    assert v[("KAZ", E, 2023)] == 100 and v[("CA5", E, 2023)] == 113
+    assert v[("CA5_country_sum", E, 2023)] == 112 and v[("CA5_difference", E, 2023)] == -1
+    assert v[("CA5_difference", I, 2022)] == 0
+    assert ("CA5", E, 2004) not in v.index  # no country rows for 2004
+    assert t.loc[t["row_id"] == "CA5", "row_label"].iloc[0] == "Central Asian Republics"
 
 
-def test_table6_flows_printed_layout(flows):
-    t = trade.table6_flows(flows).set_index("row_id")
-    assert list(t.index) == ["CA5", "KAZ", "KGZ", "TJK", "TKM", "UZB", "CA5_country_sum", "CA5_difference"]
-    assert list(t.columns)[1:3] == ["import_from_eu_2022", "import_from_eu_2023"]
-    assert t.loc["KAZ", "export_to_eu_2023"] == 100
-    assert t.loc["CA5", "export_to_eu_2023"] == 113
-    assert t.loc["CA5_country_sum", "export_to_eu_2023"] == 112
-    assert t.loc["CA5_difference", "export_to_eu_2023"] == -1
-    assert t.loc["CA5_difference", "import_from_eu_2022"] == 0
-
-
-def test_shares_wide(flows):
-    t = trade.shares_wide(flows, "KAZ").set_index(["flow", "basis"])
-    assert t.loc[(E, "printed total"), "share_2023_pct"] == pytest.approx(100 * 100 / 113)
-    assert t.loc[(E, "sum of countries"), "share_2023_pct"] == pytest.approx(100 * 100 / 112)
-    assert len(t) == 4
+def test_shares_table_long(flows):
+    t = trade.shares_table(flows, "KAZ").set_index(["flow", "basis", "year"])["share_pct"]
+    assert t[(E, "printed total", 2023)] == pytest.approx(100 * 100 / 113)
+    assert t[(E, "sum of countries", 2023)] == pytest.approx(100 * 100 / 112)
+    assert len(t) == 8  # 2 flows x 2 bases x 2 years
 
 
 def _markets():
@@ -216,12 +211,12 @@ def _markets():
     return pd.DataFrame(rows)
 
 
-def test_export_markets_wide_as_printed():
-    w = trade.export_markets_wide(_markets())
-    assert list(w.columns) == ["partner", "partner_label", "exported_2021", "exported_2022", "exported_2023",
-                               "exported_2025"]
-    assert list(w["partner"]) == ["CHN", "EU27", "UZB"]  # ordered by the first column, largest first
-    assert w.set_index("partner").loc["EU27", "exported_2025"] == 120
+def test_export_markets_table_long_in_printed_order():
+    t = trade.export_markets_table(_markets())
+    assert list(t.columns) == ["partner", "partner_label", "year_printed", "value_printed"]
+    assert list(t["partner"].drop_duplicates()) == ["CHN", "EU27", "UZB"]  # largest in the first column first
+    assert list(t.loc[t["partner"] == "EU27", "year_printed"]) == [2021, 2022, 2023, 2025]
+    assert t.set_index(["partner", "year_printed"]).loc[("EU27", 2025), "value_printed"] == 120
 
 
 def test_table3_findings(flows):
@@ -244,3 +239,150 @@ def test_table3_findings_mismatch_when_same_year_differs(flows):
     t = trade.table3_findings(m, flows, text_export_bn=0.0001, text_year=2023).set_index("finding_id")
     assert t.loc["t3_eu27_2022", "verdict"] == "mismatch"
     assert t.loc["t3_units", "verdict"] == "values are thousand EUR; headers say EUR"
+
+
+# --------------------------------------------------------------------------- in-text values
+
+
+@pytest.fixture
+def published_full(published):
+    """The fixture's printed values plus the text's undated Kazakh export share."""
+    row = _published([("text_kaz_share_of_ca5_exports", "text", "share_of_ca5_exports", "KAZ", "EU27", None, 88,
+                       "percent", None, "kviklys_hedging", "text")])
+    return pd.concat([published, row], ignore_index=True)
+
+
+@pytest.fixture
+def markets_2024(flows):
+    """Table 3 whose last column (printed 2025) equals the region's 2023 exports of the flows."""
+    m = _markets()
+    m.loc[(m["partner"] == "EU27") & (m["year_printed"] == 2025), "value_printed"] = 113
+    return m
+
+
+def test_growth_values_carry_their_years(flows):
+    v = trade.growth_values(flows, 2004, 2023)
+    assert v["trade_ca5_export_start_bn"]["value"] == pytest.approx(20 / 1e6)
+    assert v["trade_ca5_export_start_bn"]["about"] == {"year": 2004}
+    assert v["trade_ca5_import_end_bn"]["about"] == {"year": 2023}
+    assert v["trade_ca5_export_growth_factor"]["value"] == pytest.approx(113 / 20)
+    assert v["trade_ca5_export_growth_factor"]["about"] == {"start_year": 2004, "end_year": 2023}
+    assert v["trade_ca5_balance_end"]["value"] == 43 and v["trade_ca5_balance_end"]["decimals"] == 0
+
+
+def test_a_parameter_moves_the_year_never_the_name(flows, published_full, markets_2024):
+    a = trade.headline_values(flows, published_full, markets_2024, 2004, 2023, 2023)
+    b = trade.headline_values(flows, published_full, markets_2024, 2004, 2022, 2022)
+    assert a.keys() == b.keys()
+    assert not [n for n in a if any(str(y) in n for y in (2004, 2022, 2023))]  # no name carries a year
+    assert a["trade_kaz_balance"]["about"] == {"year": 2023} and a["trade_kaz_balance"]["value"] == 50
+    assert b["trade_kaz_balance"]["about"] == {"year": 2022} and b["trade_kaz_balance"]["value"] == 50
+    assert b["trade_uzb_balance"]["value"] == -10 and b["trade_ca5_export_end_bn"]["about"] == {"year": 2022}
+    assert b["trade_kaz_export_share"]["about"] == {"year": 2022}
+
+
+def test_balances_come_from_the_flows_not_the_printed_rows(flows, published_full, markets_2024):
+    without = published_full[~published_full["value_id"].str.startswith("t5_balance_KAZ")]
+    a = trade.headline_values(flows, published_full, markets_2024, 2004, 2023, 2023)
+    b = trade.headline_values(flows, without, markets_2024, 2004, 2023, 2023)
+    assert a["trade_kaz_balance"] == b["trade_kaz_balance"]  # deleting the printed Kazakh rows changes nothing
+    assert b["trade_kaz_balance"]["value"] == 50 and b["trade_uzb_balance"]["value"] == -7
+
+
+def test_balance_of_a_year_without_flows_is_a_clear_error(flows):
+    with pytest.raises(ValueError, match="do not give Kazakhstan's balance for 2010"):
+        trade.balance_values(flows, 2010)
+
+
+def test_share_values_at_the_share_year_and_the_extremes(flows):
+    v = trade.share_values(flows, 2023)
+    assert v["trade_kaz_export_share"]["value"] == pytest.approx(100 * 100 / 113)
+    assert v["trade_kaz_export_share"]["about"] == {"year": 2023} and v["trade_kaz_export_share"]["percent"]
+    assert v["trade_kaz_export_share_min"]["about"] == {"year": 2023}  # 88.5% in 2023 < 90% in 2022
+    assert v["trade_kaz_import_share_max"]["value"] == pytest.approx(100 * 50 / 70)  # 71.4% in 2023 > 66.7%
+    assert v["trade_kaz_import_share_max"]["about"] == {"year": 2023}
+    assert trade.share_values(flows, 2022)["trade_kaz_import_share"]["value"] == pytest.approx(100 * 40 / 60)
+    with pytest.raises(ValueError, match="no export_to_eu share for 2004"):
+        trade.share_values(flows, 2004)
+
+
+def test_text_values_with_years_and_hedge_words(published_full):
+    v = trade.text_values(published_full)
+    assert v["trade_text_export_bn"]["value"] == 0.0001 and v["trade_text_export_bn"]["about"] == {"year": 2023}
+    assert v["trade_text_import_growth_factor"]["about"] == {"qualifier": "almost", "start_year": 2004, "end_year": 2023}
+    assert v["trade_text_kaz_import_share"]["about"] == {"qualifier": "more than"}
+    assert v["trade_text_kaz_export_share"]["about"] == {}
+
+
+def test_table3_last_column_and_the_year_it_matches(flows, markets_2024):
+    v = trade.table3_values(markets_2024, flows)["trade_table3_eu_last_column"]
+    assert v["value"] == 113 and v["about"] == {"year_printed": 2025, "matches_year": 2023}
+    v = trade.table3_values(_markets(), flows)["trade_table3_eu_last_column"]  # 120 matches no year
+    assert v["about"] == {"year_printed": 2025}
+
+
+def test_reproduction_values_count_and_name_the_years(flows, published):
+    v = trade.reproduction_values(trade.reproduction(published, flows, 2023, 2004, 2023))
+    assert v["trade_repro_total"]["value"] == 10 and v["trade_repro_mismatch"]["value"] == 1
+    assert v["trade_repro_t5_not_computable"]["value"] == 1
+    assert v["trade_repro_t5_not_computable"]["about"] == {"years": "2020"}
+    assert v["trade_repro_not_computable"]["about"] == {"table4_years": "2004"}
+    assert v["trade_repro_table_cells_checked"]["value"] == 4  # three Table 5 balances, one Table 6 total
+
+
+def test_the_mismatched_balance_is_found_not_named(flows, published):
+    repro = trade.reproduction(published, flows, 2023, 2004, 2023)
+    v = trade.balance_mismatch_values(repro)
+    assert v["trade_mismatch_balance_printed"]["value"] == -14
+    assert v["trade_mismatch_balance_computed"]["value"] == -4
+    assert v["trade_mismatch_balance_gap"]["value"] == 10
+    assert v["trade_mismatch_balance_gap"]["about"] == {"reporter": "KGZ", "reporter_name": "Kyrgyzstan", "year": 2023}
+    fixed = published.copy()
+    fixed.loc[fixed["value_id"] == "t5_balance_KGZ_2023", "value"] = -4
+    with pytest.raises(ValueError, match="expected exactly one mismatched Table 5 balance, found 0"):
+        trade.balance_mismatch_values(trade.reproduction(fixed, flows, 2023, 2004, 2023))
+
+
+def test_headline_values_are_save_value_arguments(flows, published_full, markets_2024, tmp_path, monkeypatch):
+    from reprobook import nb
+
+    monkeypatch.setattr(nb, "_OUT", tmp_path)
+    for name, kwargs in trade.headline_values(flows, published_full, markets_2024, 2004, 2023, 2023).items():
+        nb.save_value(name, **kwargs)
+    import json
+    saved = json.loads((tmp_path / "values.json").read_text())
+    assert saved["trade_kaz_balance"] == {"value": 50, "display": "50", "unit": "thousand EUR", "about": {"year": 2023}}
+    assert saved["trade_kaz_export_share"]["display"] == "88.5%"
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _bar_heights(ax) -> list[float]:
+    return [round(p.get_height(), 9) for p in ax.patches]
+
+
+def test_flows_figure_panels(flows):
+    import matplotlib.pyplot as plt
+
+    fig = trade.flows_figure(flows, 2004, 2023)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan",
+                                               "Uzbekistan", "All five (CA5)"]
+    assert _bar_heights(axes[0]) == [90e-6, 100e-6, 40e-6, 50e-6]  # exports 2022, 2023, imports 2022, 2023
+    assert [t.get_text() for t in axes[-1].get_xticklabels()] == ["2004", "2023"]
+    assert _bar_heights(axes[-1]) == [20e-6, 113e-6, 10e-6, 70e-6]
+    plt.close(fig)
+
+
+def test_balances_figure_one_bar_per_state_and_year(flows):
+    import matplotlib.pyplot as plt
+
+    fig = trade.balances_figure(flows)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan",
+                                                            "Uzbekistan", "All five (CA5)"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2022", "2023"]
+    heights = _bar_heights(ax)
+    assert len(heights) == 12 and heights[0] == 50e-6 and heights[5] == 40e-6  # KAZ 2022, CA5 2022
+    plt.close(fig)

@@ -17,6 +17,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Patch
 
+from .countries import name
+from .values import value
+
 KIND_CATEGORY = {
     "found": "entry", "join": "entry", "member": "entry", "sign": "entry",
     "partnership": "entry", "open_base": "entry",
@@ -26,8 +29,6 @@ KIND_CATEGORY = {
     "enter_into_force": "other",
 }
 CATEGORIES = ["entry", "suspension", "exit", "rejoining", "other"]
-COUNTRY_NAMES = {"KAZ": "Kazakhstan", "UZB": "Uzbekistan", "KGZ": "Kyrgyzstan",
-                 "TJK": "Tajikistan", "TKM": "Turkmenistan", "CA5": "Central Asia (5)"}
 SHORT_LABELS = {"US_AIRBASE": "US troops at K2", "US_UZB_SP": "US-Uzbek partnership",
                 "RUS_UZB_ALLIANCE": "Russia-Uzbek alliance", "NATO_IPAP": "NATO IPAP",
                 "EPCA": "EU EPCA", "PCA": "EU PCA", "EU_SP": "EU strategic partnership",
@@ -96,6 +97,16 @@ def counts(events: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
                      "other": int(cats.get("other", 0)), "reversals": int(rv["after_entry"].sum()),
                      "steps_without_entry": int((~rv["after_entry"]).sum())})
     return pd.DataFrame(rows)
+
+
+def count_values(counts_table: pd.DataFrame) -> dict[str, dict]:
+    """In-text values from `counts`: ``alignment_<state code>_<count>`` for every state and count
+    (events, undated, organisations, entries, ..., reversals, steps_without_entry)."""
+    out = {}
+    for row in counts_table.to_dict("records"):
+        code = row.pop("country").lower()
+        out.update({f"alignment_{code}_{k}": value(int(n), decimals=0) for k, n in row.items()})
+    return out
 
 
 def kind_counts(events: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
@@ -189,7 +200,7 @@ def timeline_figure(events: pd.DataFrame, countries: list[str]):
     axn.set_xlim(0, 1.3)
     axn.set_xticks([0.65], ["year not\nprinted"], fontsize=8)
     ax.set_yticks(list(ypos.values()),
-                  [COUNTRY_NAMES.get(c, c) if o is None else SHORT_LABELS.get(o, o) for c, o in ypos])
+                  [name(c) if o is None else SHORT_LABELS.get(o, o) for c, o in ypos])
     for lab, (c, o) in zip(ax.get_yticklabels(), ypos):
         if o is None:
             lab.set_fontweight("bold")

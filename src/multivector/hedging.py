@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-STATES = ["KAZ", "KGZ", "TJK", "TKM", "UZB", "CA5"]
+from .countries import CENTRAL_ASIA, EUROPEAN_UNION, REGION
+from .values import value
+
+STATES = [*CENTRAL_ASIA, REGION]
 DIMENSIONS = ["diplomatic", "economic", "security"]
 LEVELS = ("dimension", "indicator")
 LIST_SEP = ", "
@@ -246,3 +249,62 @@ def indicator_rows(counts: pd.DataFrame, dimensions: pd.DataFrame) -> pd.DataFra
     out = dims.merge(grid, on="indicator_id", how="right")
     out["total"] = out[states].sum(axis=1)
     return out[["dimension", "indicator_id", "indicator", *states, "total"]]
+
+
+def heatmap_figure(counts: pd.DataFrame, dimensions: pd.DataFrame, level: str):
+    """The matrix at `level` as a heatmap: dimensions labelled by name, or indicators labelled by
+    their wording and grouped under their dimension. Returns the matplotlib figure."""
+    columns = matrix_columns(dimensions, level)
+    if level == "dimension":
+        return heatmap(counts, columns, labels={d: d.capitalize() for d in columns}, figsize=(7, 4))
+    labels = dict(zip(dimensions["indicator_id"], dimensions["indicator"]))
+    groups = {i: d.capitalize() for i, d in zip(dimensions["indicator_id"], dimensions["dimension"])}
+    return heatmap(counts, columns, labels=labels, groups=groups, figsize=(8, 6))
+
+
+def matrix_values(counts: pd.DataFrame, dimensions: pd.DataFrame, level: str) -> dict[str, dict]:
+    """In-text values of the matrix at `level` (names end in the level): cells, non-empty cells,
+    columns without any evidence and the largest cell."""
+    grid = counts[matrix_columns(dimensions, level)]
+    return {f"hedging_n_cells_{level}": value(int(grid.size)),
+            f"hedging_n_cells_nonempty_{level}": value(int((grid > 0).to_numpy().sum())),
+            f"hedging_n_columns_empty_{level}": value(int((grid.sum(axis=0) == 0).sum())),
+            f"hedging_max_cell_{level}": value(int(grid.to_numpy().max()))}
+
+
+def evidence_values(evidence: pd.DataFrame, dimensions: pd.DataFrame, elements: pd.DataFrame,
+                    partners: pd.DataFrame, concentration: pd.DataFrame) -> dict[str, dict]:
+    """In-text values of the framework, the evidence and the export-market concentration: counts
+    of evidence rows (all, per dimension, for the region and with the EU), framework size, shared
+    elements, partner counts, and the first and last printed column's HHI, equivalent markets and
+    EU share (each about the header year printed), with the EU share's range."""
+    n_ca5 = int((evidence["state"] == REGION).sum())
+    n_eu = int((evidence["partner"] == EUROPEAN_UNION).sum())
+    single = partners[partners["state"] != REGION]
+    out = {"hedging_n_evidence": value(len(evidence)),
+           "hedging_n_dimensions": value(dimensions["dimension"].nunique()),
+           "hedging_n_indicators": value(len(dimensions)),
+           "hedging_n_elements": value(len(elements)),
+           "hedging_n_elements_shared": value(shared_elements(elements)),
+           "hedging_n_partners": value(evidence["partner"].nunique())}
+    for dim in DIMENSIONS:
+        out[f"hedging_n_evidence_{dim}"] = value(int((evidence["dimension"] == dim).sum()))
+    out.update({
+        "hedging_n_evidence_ca5": value(n_ca5),
+        "hedging_share_evidence_ca5": value(100.0 * n_ca5 / len(evidence), decimals=0, percent=True),
+        "hedging_n_evidence_eu": value(n_eu),
+        "hedging_share_evidence_eu": value(100.0 * n_eu / len(evidence), decimals=0, percent=True),
+        "hedging_partners_ca5": value(int(partners.loc[partners["state"] == REGION, "n_partners_all"].iloc[0])),
+        "hedging_partners_max_single_state": value(int(single["n_partners_all"].max())),
+    })
+    first, last = concentration.iloc[0], concentration.iloc[-1]
+    eu = f"share_{EUROPEAN_UNION.lower()}_pct"
+    for key, row in (("first", first), ("last", last)):
+        year = int(row["year_printed"])
+        out[f"hedging_export_hhi_{key}"] = value(row["hhi"], decimals=0, year_printed=year)
+        out[f"hedging_export_equiv_{key}"] = value(row["equivalent_markets"], decimals=1, year_printed=year)
+        out[f"hedging_export_eu_share_{key}"] = value(row[eu], decimals=1, percent=True, year_printed=year)
+    out["hedging_export_eu_share_min"] = value(concentration[eu].min(), decimals=1, percent=True)
+    out["hedging_export_eu_share_max"] = value(concentration[eu].max(), decimals=1, percent=True)
+    out["hedging_export_n_markets"] = value(int(concentration["n_markets"].max()))
+    return out

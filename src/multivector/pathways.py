@@ -19,12 +19,16 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Patch
 
+from .countries import KAZAKHSTAN, UZBEKISTAN, name
+from .values import value
+
 _DIGITS = 10
 HOMOGENEOUS = "homogeneous"
 HETEROGENEOUS = "heterogeneous"
 UNDETERMINED = "undetermined"
-COUNTRY_NAMES = {"KAZ": "Kazakhstan", "KGZ": "Kyrgyzstan", "TJK": "Tajikistan",
-                 "TKM": "Turkmenistan", "UZB": "Uzbekistan"}
+CASES = (KAZAKHSTAN, UZBEKISTAN)  # the identity article's two cases
+SLAVS = "slavs"  # the census aggregate the article prints for Kazakhstan
+GERMANS, RUSSIANS = "germans", "russians"
 
 
 def _frac(pct: float) -> float:
@@ -38,7 +42,7 @@ def observed_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Table 1 of the article: condition and observed outcome per state, with the consistency
     the running text attributes (empty where the article does not characterise it)."""
     out = outcomes.copy()
-    out.insert(1, "state", out["country"].map(COUNTRY_NAMES))
+    out.insert(1, "state", out["country"].map(name))
     cols = ["country", "state", "condition", "observed_outcome", "consistency", "source", "locator"]
     return out[cols].sort_values("country").reset_index(drop=True)
 
@@ -336,7 +340,7 @@ def sensitivity_figure(sens: pd.DataFrame, band: list[tuple[float, float]], thre
         ax.plot([share, share], [y - 0.32, y + 0.32], color="black", lw=1, zorder=3)
         ax.text(share, y + 0.34, f"{share:.3f}", ha="center", va="bottom", fontsize=7, zorder=5)
     ax.axvline(threshold, color="black", ls="--", lw=1, zorder=4)
-    ax.set_yticks(range(len(countries)), [COUNTRY_NAMES.get(c, c) for c in countries])
+    ax.set_yticks(range(len(countries)), [name(c) for c in countries])
     ax.set_xlim(x0, x1)
     ax.set_ylim(-0.6, len(countries) - 0.4)
     ax.set_xlabel("Homogeneity threshold (share of the largest group, fraction)")
@@ -348,3 +352,68 @@ def sensitivity_figure(sens: pd.DataFrame, band: list[tuple[float, float]], thre
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, fontsize=7.5, frameon=False)
     fig.subplots_adjust(left=0.15, right=0.97, top=0.97, bottom=0.29)
     return fig
+
+
+# --- In-text values -----------------------------------------------------------------------------
+
+def headline_values(demo: pd.DataFrame, coding: pd.DataFrame, rules: pd.DataFrame, outcomes: pd.DataFrame,
+                    published: pd.DataFrame, threshold: float, aggregates: dict[str, list[str]],
+                    census_tolerance: float = 0.05) -> dict[str, dict]:
+    """Every in-text value of the pathway model at one threshold: name -> keyword arguments of
+    ``nb.save_value``. Shares are percent of the population (about their census year), ELF bounds
+    fractions; per case (Kazakhstan, Uzbekistan) the largest share, known total, unknown rest,
+    number of printed groups and ELF bounds; Kazakhstan's Russian and German shares, the non-Kazakh
+    total and the printed Slav aggregate against the sum of its groups."""
+    pred = predict(demo, coding, rules, outcomes, threshold)
+    shares = share_summary(demo).set_index("country")
+    elf = elf_bounds(demo).set_index("country")
+    census = census_check(published, demo, aggregates, census_tolerance)
+    year = demo.groupby("country")["census_year"].first()
+    pct = lambda v, c: value(v, "percent", 1, True, census_year=int(year[c]))
+    out = {"pathway_threshold": value(threshold, decimals=2),
+           "pathway_n_states": value(len(pred), decimals=0),
+           "pathway_n_match": value(int(pred["match"].sum()), decimals=0)}
+    for c in CASES:
+        s, e, k = shares.loc[c], elf.loc[c], c.lower()
+        out[f"pathway_{k}_largest_share_pct"] = pct(100 * s["largest_share"], c)
+        out[f"pathway_{k}_largest_share"] = value(s["largest_share"], decimals=3, census_year=int(year[c]))
+        out[f"pathway_{k}_known_total_pct"] = pct(100 * s["known_total"], c)
+        out[f"pathway_{k}_unknown_pct"] = pct(100 * s["remainder"], c)
+        out[f"pathway_{k}_n_groups_known"] = value(int(s["n_groups_known"]), decimals=0, census_year=int(year[c]))
+        out[f"pathway_{k}_elf_lower"] = value(e["elf_lower"], decimals=3, census_year=int(year[c]))
+        out[f"pathway_{k}_elf_upper"] = value(e["elf_upper"], decimals=3, census_year=int(year[c]))
+    groups = demo[demo["country"] == KAZAKHSTAN].set_index("group")["share_pct"]
+    out["pathway_kaz_russians_pct"] = pct(groups[RUSSIANS], KAZAKHSTAN)
+    out["pathway_kaz_germans_pct"] = pct(groups[GERMANS], KAZAKHSTAN)
+    out["pathway_kaz_not_largest_pct"] = pct(100 - 100 * shares.loc[KAZAKHSTAN, "largest_share"], KAZAKHSTAN)
+    out["pathway_kaz_slavs_germans_pct"] = pct(groups[[*aggregates[SLAVS], GERMANS]].sum(), KAZAKHSTAN)
+    slavs = census[(census["country"] == KAZAKHSTAN) & (census["aggregate"] == SLAVS)]
+    if len(slavs) != 1:
+        raise ValueError(f"expected one printed {SLAVS} aggregate for {KAZAKHSTAN} in published_values.csv, "
+                         f"found {len(slavs)}")
+    slavs = slavs.iloc[0]
+    out["pathway_census_slavs_printed_pct"] = pct(slavs["printed_pct"], KAZAKHSTAN)
+    out["pathway_census_slavs_computed_pct"] = pct(slavs["computed_pct"], KAZAKHSTAN)
+    out["pathway_census_n_checked"] = value(len(census), decimals=0)
+    out["pathway_census_n_agree"] = value(int((census["verdict"] == "agrees").sum()), decimals=0)
+    return out
+
+
+def sensitivity_values(sens: pd.DataFrame, band: list[tuple[float, float]]) -> dict[str, dict]:
+    """In-text values of the threshold sweep: the exact matching band (lower end open, upper end
+    closed), the first and last matching grid thresholds, the grid and how many of its points
+    match. Raises ValueError unless the predictions match on exactly one interval (the book
+    describes one band)."""
+    if len(band) != 1:
+        raise ValueError(f"expected one interval of thresholds on which all predictions match, got {band}")
+    grid = sorted(sens["threshold"].unique())
+    first, last = grid_matching_ends(sens)
+    return {"pathway_band_lower": value(band[0][0], decimals=3, note="open end: not included"),
+            "pathway_band_upper": value(band[0][1], decimals=3, note="closed end: included"),
+            "pathway_grid_first_match": value(first, decimals=2),
+            "pathway_grid_last_match": value(last, decimals=2),
+            "pathway_grid_n_thresholds": value(len(grid), decimals=0),
+            "pathway_grid_n_match": value(int(sens.groupby("threshold")["all_match"].first().sum()), decimals=0),
+            "pathway_threshold_min": value(grid[0], decimals=2),
+            "pathway_threshold_max": value(grid[-1], decimals=2),
+            "pathway_threshold_step": value(round(grid[1] - grid[0], 10), decimals=2)}

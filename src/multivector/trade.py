@@ -6,20 +6,25 @@ they read no files and print nothing. Trade values are thousand EUR (``*_keur``)
 from Central Asia: ``export_to_eu`` = Central Asian exports to the EU (27),
 ``import_from_eu`` = Central Asian imports from it; balance = exports minus imports.
 Every comparison reports ``difference = computed - printed``.
+
+Tables for the book are long (one row per reporter, flow and year, keyed), so that no column name
+carries a year; the book shows them wide with the years taken from the data. In-text values come
+from `headline_values`, each with what it is about (its year) recorded next to it.
 """
 from __future__ import annotations
 
 import math
 import re
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
-COUNTRIES = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
-REGION = "CA5"
+from .countries import CENTRAL_ASIA, EUROPEAN_UNION, KAZAKHSTAN, REGION, UZBEKISTAN, name
+from .values import value as _value, years_text as _years_text
+
+COUNTRIES = CENTRAL_ASIA
 EXPORT, IMPORT = "export_to_eu", "import_from_eu"
 FLOWS = (EXPORT, IMPORT)
-LABELS = {"CA5": "Central Asian Republics", "KAZ": "Kazakhstan", "KGZ": "Kyrgyzstan",
-          "TJK": "Tajikistan", "TKM": "Turkmenistan", "UZB": "Uzbekistan"}
 
 EXACT, ROUNDING, MISMATCH = "exact", "rounding (±1)", "mismatch"
 CONSISTENT, INCONSISTENT, NOT_COMPUTABLE = "consistent", "inconsistent", "not computable"
@@ -27,8 +32,13 @@ VERDICTS = (EXACT, ROUNDING, MISMATCH, CONSISTENT, INCONSISTENT, NOT_COMPUTABLE)
 
 FLOW_LABELS = {EXPORT: "Exports to the EU", IMPORT: "Imports from the EU",
                "balance": "Balance (exports minus imports)"}
+FLOW_SHORT = {EXPORT: "Exports", IMPORT: "Imports"}
+FLOW_COLOURS = {EXPORT: "#1f5fa8", IMPORT: "#e08a1e"}
+YEAR_SHADES = ("#9ecae1", "#4292c6", "#08519c")  # light to dark, the years of the balance figure
 
 KEUR_PER_BN = 1_000_000  # thousand EUR in one billion EUR
+SOURCE = "kviklys_hedging"  # the document whose trade numbers are reproduced
+KEUR, BN, PERCENT, RATIO = "thousand EUR", "billion EUR", "percent", "ratio"
 
 
 # --------------------------------------------------------------------------- flows
@@ -94,8 +104,9 @@ def regional_totals(flows: pd.DataFrame, countries=COUNTRIES, region: str = REGI
 def growth(flows: pd.DataFrame, reporter: str = REGION, start: int = 2004, end: int = 2024) -> pd.DataFrame:
     """Change of exports, imports and the balance of one reporter between two years.
 
-    Columns: quantity (export_to_eu, import_from_eu, balance), quantity_label, value_<start>_keur,
-    value_<end>_keur, change_keur, growth_factor (end / start), growth_pct (change in % of start).
+    Columns: quantity (export_to_eu, import_from_eu, balance), quantity_label, start_year,
+    start_keur, end_year, end_keur, change_keur, growth_factor (end / start), growth_pct (change
+    in % of start). Raises ValueError if a flow is not printed for both years.
     """
     bal = balances(flows)
     rows = []
@@ -108,12 +119,14 @@ def growth(flows: pd.DataFrame, reporter: str = REGION, start: int = 2004, end: 
             a, b = flow_value(flows, reporter, quantity, start), flow_value(flows, reporter, quantity, end)
         if a is None or b is None:
             raise ValueError(f"{reporter} {quantity} is not printed for both {start} and {end}")
-        rows.append({"quantity": quantity, "quantity_label": FLOW_LABELS[quantity], f"value_{start}_keur": int(round(a)), f"value_{end}_keur": int(round(b)),
+        rows.append({"quantity": quantity, "quantity_label": FLOW_LABELS[quantity],
+                     "start_year": int(start), "start_keur": int(round(a)),
+                     "end_year": int(end), "end_keur": int(round(b)),
                      "change_keur": int(round(b - a)), "growth_factor": b / a, "growth_pct": 100.0 * (b - a) / a})
     return pd.DataFrame(rows)
 
 
-def shares(flows: pd.DataFrame, reporter: str = "KAZ", countries=COUNTRIES, region: str = REGION) -> pd.DataFrame:
+def shares(flows: pd.DataFrame, reporter: str = KAZAKHSTAN, countries=COUNTRIES, region: str = REGION) -> pd.DataFrame:
     """Share of one country in the region's exports and imports, per flow and year.
 
     Against the printed regional row and against the sum of the country rows. Columns: flow,
@@ -205,81 +218,66 @@ def balance_comparison(flows: pd.DataFrame, published: pd.DataFrame) -> pd.DataF
     out["balance_printed_keur"] = out["balance_printed_keur"].round().astype("Int64")
     out["difference_keur"] = out["balance_computed_keur"] - out["balance_printed_keur"]
     out["verdict"] = [NOT_COMPUTABLE if pd.isna(d) else classify_difference(d) for d in out["difference_keur"]]
-    out["reporter_label"] = out["reporter"].map(LABELS)
+    out["reporter_label"] = out["reporter"].map(name)
     cols = ["reporter", "reporter_label", "year", "export_to_eu_keur", "import_from_eu_keur",
             "balance_computed_keur", "balance_printed_keur", "difference_keur", "verdict"]
     return out[cols].sort_values(["reporter", "year"]).reset_index(drop=True)
 
 
-def table5_balances(flows: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
-    """Table 5 in its printed layout (one row per reporter, years across), with the computed
-    balance and the difference (computed - printed) after each printed year that the flows cover.
-
-    Columns: reporter, reporter_label, then per year printed_<y>[, computed_<y>, difference_<y>].
-    """
-    long = balance_comparison(flows, published)
-    out = long[["reporter", "reporter_label"]].drop_duplicates().set_index("reporter")
-    for year in sorted(long["year"].unique()):
-        sub = long[long["year"] == year].set_index("reporter")
-        out[f"printed_{year}"] = sub["balance_printed_keur"]
-        if sub["balance_computed_keur"].notna().any():
-            out[f"computed_{year}"] = sub["balance_computed_keur"]
-            out[f"difference_{year}"] = sub["difference_keur"]
-    return out.reset_index().sort_values("reporter").reset_index(drop=True)
-
-
 def table6_flows(flows: pd.DataFrame, countries=COUNTRIES, region: str = REGION) -> pd.DataFrame:
-    """Table 6 in its printed layout (imports, then exports, years across), one row per
-    reporter, with two computed rows: the sum of the countries and its difference from the
-    printed regional row (sum - printed).
+    """Table 6 (imports and exports by reporter and year, as printed) in long form, with two
+    computed rows per flow and year: the sum of the countries and its difference from the printed
+    regional row (sum - printed).
 
-    Columns: row_id, row_label, import_from_eu_<y>..., export_to_eu_<y>...; row_id is the
-    reporter code, <region>_country_sum or <region>_difference.
+    Columns: row_id (reporter code, <region>_country_sum or <region>_difference), row_label, flow,
+    flow_label (Imports / Exports), year, value_keur; rows in the printed order (region,
+    countries, the two computed rows), imports before exports, years ascending. Only flow-years
+    where the region and every country are printed.
     """
     tot = regional_totals(flows, countries, region)
     cols = [(f, y) for f in (IMPORT, EXPORT) for y in sorted(tot.loc[tot["flow"] == f, "year"])]
+    t = tot.set_index(["flow", "year"])
     rows = []
     for code in (region, *countries):
-        row = {"row_id": code, "row_label": LABELS.get(code, code)}
-        for f, y in cols:
-            row[f"{f}_{y}"] = int(round(flow_value(flows, code, f, y)))
-        rows.append(row)
-    t = tot.set_index(["flow", "year"])
+        rows += [{"row_id": code, "row_label": name(code), "flow": f, "year": y,
+                  "value_keur": int(round(flow_value(flows, code, f, y)))} for f, y in cols]
     for suffix, label, col in (("country_sum", "Sum of countries (computed)", "country_sum_keur"),
                                ("difference", "Sum minus printed", "difference_keur")):
-        row = {"row_id": f"{region}_{suffix}", "row_label": label}
-        for f, y in cols:
-            row[f"{f}_{y}"] = int(t.loc[(f, y), col])
-        rows.append(row)
-    return pd.DataFrame(rows)
+        rows += [{"row_id": f"{region}_{suffix}", "row_label": label, "flow": f, "year": y,
+                  "value_keur": int(t.loc[(f, y), col])} for f, y in cols]
+    out = pd.DataFrame(rows, columns=["row_id", "row_label", "flow", "year", "value_keur"])
+    out.insert(3, "flow_label", out["flow"].map(FLOW_SHORT))
+    return out
 
 
-def shares_wide(flows: pd.DataFrame, reporter: str = "KAZ", countries=COUNTRIES, region: str = REGION) -> pd.DataFrame:
-    """`shares` with years across: one row per flow and denominator (basis = printed total or
-    sum of countries), then flow_label and columns share_<year>_pct."""
+def shares_table(flows: pd.DataFrame, reporter: str = KAZAKHSTAN, countries=COUNTRIES,
+                 region: str = REGION) -> pd.DataFrame:
+    """`shares` for the book, long: one row per flow, denominator (basis: printed total or sum of
+    countries) and year. Columns: flow, flow_label, basis, year, share_pct."""
     long = shares(flows, reporter, countries, region)
     rows = []
     for flow in FLOWS:
-        sub = long[long["flow"] == flow].set_index("year")
+        sub = long[long["flow"] == flow]
         for basis, col in (("printed total", "share_of_printed_pct"), ("sum of countries", "share_of_sum_pct")):
-            row = {"flow": flow, "basis": basis, "flow_label": FLOW_LABELS[flow]}
-            row.update({f"share_{y}_pct": float(sub.loc[y, col]) for y in sub.index})
-            rows.append(row)
-    return pd.DataFrame(rows)
+            rows += [{"flow": flow, "flow_label": FLOW_LABELS[flow], "basis": basis, "year": int(y),
+                      "share_pct": float(v)} for y, v in zip(sub["year"], sub[col])]
+    return pd.DataFrame(rows, columns=["flow", "flow_label", "basis", "year", "share_pct"])
 
 
-def export_markets_wide(markets: pd.DataFrame) -> pd.DataFrame:
-    """Table 3 as printed: one row per partner, one column per printed header year.
+def export_markets_table(markets: pd.DataFrame) -> pd.DataFrame:
+    """Table 3 as printed, long: one row per partner and printed header year.
 
-    Columns: partner, partner_label, exported_<year as printed>... Rows in the printed
-    order (largest value in the first column first, then partner code).
+    Columns: partner, partner_label, year_printed, value_printed (thousand EUR per the
+    footnote). Partners in the printed order (largest value in the first column first, then
+    partner code), years ascending.
     """
-    wide = markets.pivot_table(index=["partner", "partner_label"], columns="year_printed",
-                               values="value_printed", aggfunc="first")
-    wide.columns = [f"exported_{int(y)}" for y in wide.columns]
-    wide = wide.round().astype("Int64").reset_index()
-    first = wide.columns[2]
-    return wide.sort_values([first, "partner"], ascending=[False, True]).reset_index(drop=True)
+    out = markets[["partner", "partner_label", "year_printed", "value_printed"]].copy()
+    out["year_printed"] = out["year_printed"].astype(int)
+    out["value_printed"] = out["value_printed"].round().astype("Int64")
+    first = out[out["year_printed"] == out["year_printed"].min()].set_index("partner")["value_printed"]
+    out["_first"] = out["partner"].map(first)
+    out = out.sort_values(["_first", "partner", "year_printed"], ascending=[False, True, True])
+    return out.drop(columns="_first").reset_index(drop=True)
 
 
 def _header_year_findings(markets: pd.DataFrame, flows: pd.DataFrame, partner: str, region: str) -> list[dict]:
@@ -311,7 +309,7 @@ def _header_year_findings(markets: pd.DataFrame, flows: pd.DataFrame, partner: s
 
 
 def table3_findings(markets: pd.DataFrame, flows: pd.DataFrame, text_export_bn: float, text_year: int = 2024,
-                    members=COUNTRIES, partner: str = "EU27", region: str = REGION) -> pd.DataFrame:
+                    members=COUNTRIES, partner: str = EUROPEAN_UNION, region: str = REGION) -> pd.DataFrame:
     """Machine checks of Table 3 (as printed) against Tables 4/6 and the text.
 
     `text_export_bn` is the text's figure for the region's exports to the EU in `text_year`
@@ -445,7 +443,7 @@ def reproduction(published: pd.DataFrame, flows: pd.DataFrame, share_year: int =
     everything else: not computable, with the reason in `note`. Text shares without a year
     are compared with `share_year`.
     """
-    pub = published[published["source"] == "kviklys_hedging"].sort_values("value_id")
+    pub = published[published["source"] == SOURCE].sort_values("value_id")
     bal, tot = balances(flows), regional_totals(flows)
     rows = []
     for _, row in pub.iterrows():
@@ -469,3 +467,204 @@ def reproduction_summary(repro: pd.DataFrame) -> pd.DataFrame:
     counts["total"] = counts.sum(axis=1)
     counts = counts.astype(int).reset_index().rename(columns={"index": "verdict"})
     return counts.rename(columns={counts.columns[0]: "verdict"})
+
+
+# --------------------------------------------------------------------------- in-text values
+
+
+def _one(rows: pd.DataFrame, what: str) -> pd.Series:
+    if len(rows) != 1:
+        raise ValueError(f"expected one {what} in published_values.csv, found {len(rows)}: {list(rows['value_id'])}")
+    return rows.iloc[0]
+
+
+def growth_values(flows: pd.DataFrame, start: int, end: int, region: str = REGION) -> dict[str, dict]:
+    """The region's exports, imports and balance in `start` and `end` (billion EUR; the balance in
+    thousand EUR) and their growth (factor, percent), each about its year or its two years."""
+    g = growth(flows, region, start, end).set_index("quantity")
+    span = {"start_year": int(start), "end_year": int(end)}
+    out = {}
+    for flow, key in ((EXPORT, "export"), (IMPORT, "import")):
+        out[f"trade_ca5_{key}_start_bn"] = _value(g.loc[flow, "start_keur"] / KEUR_PER_BN, BN, 2, year=int(start))
+        out[f"trade_ca5_{key}_end_bn"] = _value(g.loc[flow, "end_keur"] / KEUR_PER_BN, BN, 2, year=int(end))
+        out[f"trade_ca5_{key}_growth_factor"] = _value(g.loc[flow, "growth_factor"], RATIO, 2, **span)
+        out[f"trade_ca5_{key}_growth_pct"] = _value(g.loc[flow, "growth_pct"], PERCENT, 0, True, **span)
+    out["trade_ca5_balance_start"] = _value(g.loc["balance", "start_keur"], KEUR, 0, year=int(start))
+    out["trade_ca5_balance_end"] = _value(g.loc["balance", "end_keur"], KEUR, 0, year=int(end))
+    return out
+
+
+def balance_values(flows: pd.DataFrame, year: int) -> dict[str, dict]:
+    """Kazakhstan's and Uzbekistan's balance with the EU in `year`, computed from the flows alone
+    (thousand EUR). Raises ValueError if the flows of that year are not printed."""
+    bal = balances(flows).set_index(["reporter", "year"])["balance_keur"]
+    out = {}
+    for code in (KAZAKHSTAN, UZBEKISTAN):
+        if (code, year) not in bal.index:
+            raise ValueError(f"the trade flows do not give {name(code)}'s balance for {year}: both its exports "
+                             f"and imports must be printed; years with both: {sorted(bal[code].index)}")
+        out[f"trade_{code.lower()}_balance"] = _value(int(bal[(code, year)]), KEUR, 0, year=int(year))
+    return out
+
+
+def share_values(flows: pd.DataFrame, share_year: int) -> dict[str, dict]:
+    """Kazakhstan's share of the region's exports and imports (of the printed regional total) in
+    `share_year`, with the lowest export share and the highest import share of all printed years,
+    each about its year. Raises ValueError if `share_year` has no regional totals."""
+    sh = shares(flows, KAZAKHSTAN)
+    out = {}
+    for flow, key, extreme in ((EXPORT, "export", "min"), (IMPORT, "import", "max")):
+        s = sh[sh["flow"] == flow].set_index("year")["share_of_printed_pct"]
+        if share_year not in s.index:
+            raise ValueError(f"no {flow} share for {share_year}: the region and every country must be printed; "
+                             f"years with shares: {list(s.index)}")
+        y = int(s.idxmin() if extreme == "min" else s.idxmax())
+        out[f"trade_kaz_{key}_share"] = _value(s[share_year], PERCENT, 1, True, year=int(share_year))
+        out[f"trade_kaz_{key}_share_{extreme}"] = _value(s[y], PERCENT, 1, True, year=y)
+    return out
+
+
+def text_values(published: pd.DataFrame) -> dict[str, dict]:
+    """The source's own running-text figures that the book quotes: the region's exports to the EU
+    in the latest year the text gives (billion EUR), its 'almost'-fold import growth and
+    Kazakhstan's undated shares, each with its year(s) and hedge word (qualifier)."""
+    t = published[(published["source"] == SOURCE) & (published["table_ref"] == "text")]
+    exports = t[(t["quantity"] == EXPORT) & (t["reporter"] == REGION) & (t["unit"] == BN)].sort_values("year")
+    if exports.empty:
+        raise ValueError(f"published_values.csv has no text figure for {REGION} {EXPORT} in {BN}")
+    latest = exports.iloc[-1]
+    factors = t[t["quantity"] == "growth_factor"]
+    gf = _one(factors[factors["value_id"].map(_flow_of) == IMPORT], "text growth factor of imports")
+    span = re.search(r"_(\d{4})_(\d{4})$", gf["value_id"])
+    qual = lambda r: r["qualifier"] if isinstance(r["qualifier"], str) and r["qualifier"] else None
+    out = {"trade_text_export_bn": _value(float(latest["value"]), BN, 1, year=int(latest["year"])),
+           "trade_text_import_growth_factor": _value(float(gf["value"]), RATIO, 0, qualifier=qual(gf),
+                                                     start_year=int(span[1]) if span else None,
+                                                     end_year=int(span[2]) if span else None)}
+    for flow, key in (("exports", "export"), ("imports", "import")):
+        r = _one(t[(t["quantity"] == f"share_of_ca5_{flow}") & (t["reporter"] == KAZAKHSTAN)], f"text share of {flow}")
+        out[f"trade_text_kaz_{key}_share"] = _value(float(r["value"]), PERCENT, 0, True, qualifier=qual(r))
+    return out
+
+
+def table3_values(markets: pd.DataFrame, flows: pd.DataFrame, partner: str = EUROPEAN_UNION,
+                  region: str = REGION) -> dict[str, dict]:
+    """The EU value of Table 3's last column, about the year its header prints and the year whose
+    regional exports (Tables 4/6) it equals (left out unless exactly one year matches)."""
+    eu = markets[markets["partner"] == partner].sort_values("year_printed").iloc[-1]
+    ex = flows[(flows["reporter"] == region) & (flows["flow"] == EXPORT)]
+    matched = sorted(int(y) for y, v in zip(ex["year"], ex["value_keur"]) if v == eu["value_printed"])
+    return {"trade_table3_eu_last_column": _value(int(eu["value_printed"]), "thousand EUR (per footnote)", 0,
+                                                  year_printed=int(eu["year_printed"]),
+                                                  matches_year=matched[0] if len(matched) == 1 else None)}
+
+
+def reproduction_values(repro: pd.DataFrame) -> dict[str, dict]:
+    """Counts of printed trade numbers by verdict (see `reproduction`), with the years of the
+    Table 5 balances and Table 4 cells that cannot be recomputed."""
+    counts = reproduction_summary(repro).set_index("verdict")["total"]
+    nc = repro[repro["verdict"] == NOT_COMPUTABLE]
+    n = lambda k: _value(int(counts[k]), "printed values")
+    t5, t4 = nc[nc["table_ref"] == "Table 5"], nc[nc["table_ref"] == "Table 4"]
+    return {
+        "trade_repro_total": _value(int(counts.sum()), "printed values"),
+        "trade_repro_exact": n(EXACT), "trade_repro_rounding": n(ROUNDING), "trade_repro_mismatch": n(MISMATCH),
+        "trade_repro_consistent": n(CONSISTENT), "trade_repro_inconsistent": n(INCONSISTENT),
+        "trade_repro_not_computable": _value(int(counts[NOT_COMPUTABLE]), "printed values",
+                                             table4_years=_years_text(t4["year"].dropna()) if len(t4) else None),
+        "trade_repro_table_cells_checked": _value(int(counts[[EXACT, ROUNDING, MISMATCH]].sum()), "printed values"),
+        "trade_repro_t5_not_computable": _value(len(t5), "printed values",
+                                                years=_years_text(t5["year"].dropna()) if len(t5) else None),
+        "trade_repro_t6_inputs": _value(int((nc["table_ref"] == "Table 6").sum()), "printed values"),
+    }
+
+
+def balance_mismatch_values(repro: pd.DataFrame) -> dict[str, dict]:
+    """The one printed Table 5 balance that its flows do not reproduce within rounding: printed,
+    computed and the size of the gap (thousand EUR), about its reporter and year.
+
+    Raises ValueError unless exactly one balance is a mismatch (the book describes one).
+    """
+    mm = repro[(repro["table_ref"] == "Table 5") & (repro["verdict"] == MISMATCH)]
+    if len(mm) != 1:
+        raise ValueError(f"expected exactly one mismatched Table 5 balance, found {len(mm)} "
+                         f"({', '.join(mm['value_id']) or 'none'}); the text on the mismatched balance needs revising")
+    r = mm.iloc[0]
+    about = {"reporter": r["reporter"], "reporter_name": name(r["reporter"]), "year": int(r["year"])}
+    return {"trade_mismatch_balance_printed": _value(int(round(r["printed"])), KEUR, 0, **about),
+            "trade_mismatch_balance_computed": _value(int(round(r["computed"])), KEUR, 0, **about),
+            "trade_mismatch_balance_gap": _value(abs(int(round(r["difference"]))), KEUR, 0, **about)}
+
+
+def headline_values(flows: pd.DataFrame, published: pd.DataFrame, markets: pd.DataFrame,
+                    start: int, end: int, share_year: int) -> dict[str, dict]:
+    """Every in-text value of the trade chapter: name -> keyword arguments of ``nb.save_value``
+    (value, unit, decimals, percent, about). Computed values come from the flows directly, never
+    through the printed rows they are compared with; `start`/`end` are the years of the long-run
+    change, `share_year` the year Kazakhstan's undated text shares are compared with."""
+    repro = reproduction(published, flows, share_year, start, end)
+    return {**growth_values(flows, start, end), **balance_values(flows, end), **share_values(flows, share_year),
+            **text_values(published), **table3_values(markets, flows), **reproduction_values(repro),
+            **balance_mismatch_values(repro)}
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _bars(ax, groups: int, series: list[tuple[list[float], str, str | None]], width: float) -> None:
+    """Grouped bars: one group per x position, one bar per series (values, colour, label)."""
+    for k, (vals, colour, label) in enumerate(series):
+        ax.bar([i + (k - (len(series) - 1) / 2) * width for i in range(groups)], vals, width=width,
+               color=colour, label=label)
+
+
+def flows_figure(flows: pd.DataFrame, start: int, end: int, countries=COUNTRIES, region: str = REGION):
+    """Exports to and imports from the EU (billion EUR): one panel per country over the years its
+    flows are printed, and a last panel for the region in `start` and `end`. Each panel has its
+    own scale. Returns the matplotlib figure (2 x 3 panels)."""
+    fig, axes = plt.subplots(2, 3, figsize=(7.5, 4.8))
+    panels = [(code, sorted(flows.loc[flows["reporter"] == code, "year"].unique()), name(code)) for code in countries]
+    panels.append((region, [start, end], f"All five ({region})"))
+    for ax, (code, years, title) in zip(axes.flat, panels):
+        series = [([flow_value(flows, code, f, y) / KEUR_PER_BN for y in years], FLOW_COLOURS[f], None) for f in FLOWS]
+        _bars(ax, len(years), series, 0.38)
+        ax.set_xticks(range(len(years)), [str(y) for y in years])
+        ax.set_title(title, fontsize=9)
+    for ax in axes.flat:
+        ax.tick_params(labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("billion EUR", fontsize=8)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=FLOW_COLOURS[f]) for f in FLOWS]
+    fig.legend(handles, [FLOW_LABELS[f] for f in FLOWS], loc="upper center", ncol=2, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig
+
+
+def _shades(n: int) -> list:
+    """Blues from light to dark, one per year (the three of the book's figure when n <= 3)."""
+    if n <= len(YEAR_SHADES):
+        return list(YEAR_SHADES[len(YEAR_SHADES) - n:])
+    return [plt.get_cmap("Blues")(0.35 + 0.6 * k / (n - 1)) for k in range(n)]
+
+
+def balances_figure(flows: pd.DataFrame, countries=COUNTRIES, region: str = REGION):
+    """Balance with the EU (exports minus imports, billion EUR) by country and for the region,
+    one bar per year in which the region and every country are printed. Returns the figure."""
+    bal = balances(flows)
+    bal = bal[bal["year"].isin(regional_totals(flows, countries, region)["year"].unique())]
+    years = sorted(bal["year"].unique())
+    order = [*countries, region]
+    b = bal.set_index(["reporter", "year"])["balance_keur"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    series = [([float(b[(r, y)]) / KEUR_PER_BN for r in order], shade, str(y)) for y, shade in zip(years, _shades(len(years)))]
+    _bars(ax, len(order), series, 0.8 / len(years))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.axvline(len(order) - 1.5, color="grey", linewidth=0.6, linestyle=":")
+    ax.set_xticks(range(len(order)), [name(r) if r != region else f"All five ({region})" for r in order], fontsize=8)
+    ax.set_ylabel("Balance with the EU, billion EUR\n(exports minus imports)", fontsize=9)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=9, title="Year", title_fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -89,10 +89,22 @@ def describe(d: TableDiff, limit: int = 10) -> list[str]:
     return lines
 
 
+def _shown(entry: dict[str, Any] | None, with_about: bool) -> Any:
+    """A value as a report shows it: its display form, with its facets when those changed."""
+    if entry is None:
+        return None
+    about = entry.get("about") or {}
+    if with_about and about:
+        return f"{entry.get('display')} ({', '.join(f'{k} {v}' for k, v in sorted(about.items()))})"
+    return entry.get("display")
+
+
 def diff_values(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(name, old, new) for every value whose number, display or facets (about) changed."""
     out = []
     for name in sorted(set(old) | set(new)):
-        a, b = old.get(name), new.get(name)
-        if (a or {}).get("value") != (b or {}).get("value") or (a or {}).get("display") != (b or {}).get("display"):
-            out.append((name, None if a is None else a.get("display"), None if b is None else b.get("display")))
+        a, b = old.get(name) or {}, new.get(name) or {}
+        about_moved = a.get("about") != b.get("about")
+        if a.get("value") != b.get("value") or a.get("display") != b.get("display") or about_moved:
+            out.append((name, _shown(old.get(name), about_moved), _shown(new.get(name), about_moved)))
     return out

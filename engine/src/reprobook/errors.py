@@ -64,6 +64,10 @@ class BookError(ReprobookError):
     exit_code = 1
 
 
+class ResultRefError(ReprobookError):
+    """The book names a value, a facet of a value or a table column that the record does not hold."""
+
+
 class BibliographyError(ReprobookError):
     """references.bib is broken or does not hold a cited key."""
 

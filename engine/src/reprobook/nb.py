@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -139,12 +140,43 @@ def save_figure(name: str, fig: Any) -> Path:
     return folder / f"{name}.svg"
 
 
+FACET = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _about(name: str, about: dict[str, Any] | None) -> dict[str, Any]:
+    """Check the facets of a value: identifier keys, JSON scalar values (numpy scalars converted)."""
+    out: dict[str, Any] = {}
+    for key, val in (about or {}).items():
+        if not isinstance(key, str) or not FACET.match(key) or key in RESERVED_FACETS:
+            raise ValueError(f"value '{name}': facet name {key!r} must be lower-case letters, digits and "
+                             f"underscores and not one of {sorted(RESERVED_FACETS)}; rename it in save_value(about=...)")
+        if hasattr(val, "item"):
+            val = val.item()
+        if val is not None and not isinstance(val, (str, int, float, bool)):
+            raise ValueError(f"value '{name}': facet '{key}' is a {type(val).__name__}; a facet holds one "
+                             "number or one short text (convert it, e.g. int(year) or str(...))")
+        if val is not None:  # an unknown facet is left out, so that the book cannot print it
+            out[key] = val
+    return out
+
+
+RESERVED_FACETS = frozenset({"value", "display", "unit", "note", "about"})
+
+
 def save_value(name: str, value: Any, *, unit: str = "", decimals: int | None = None,
-               percent: bool = False, note: str = "") -> dict:
+               percent: bool = False, note: str = "", about: dict[str, Any] | None = None) -> dict:
     """Record one in-text value (a number, or short text) as `name` in values.json, with the one
     display format of the book: thousands separated by commas, `decimals` digits (default: 0 for
     whole numbers, else 2), a true minus sign, `%` when `percent`. `unit` names the unit (e.g.
-    "thousand EUR", "percent"); `note` adds a remark. Returns the entry written."""
+    "thousand EUR", "percent"); `note` adds a remark. Returns the entry written.
+
+    `about` records what the value is about, as facets the book can print next to it, for
+    example ``about={"year": 2024}`` for a balance of one year: the prose writes
+    {value}`name.year` instead of typing the year, so a parameter that moves the year moves
+    the text too, and the name does not need to carry the year. Facet names are lower-case
+    identifiers; facet values are one number or one short text (None is left out). Stored as
+    ``"about"`` in the value's entry of values.json. Raises ValueError for a malformed facet.
+    """
     if hasattr(value, "item"):
         value = value.item()  # numpy scalar -> Python
     if isinstance(value, float) and value.is_integer() and decimals == 0:
@@ -152,6 +184,9 @@ def save_value(name: str, value: Any, *, unit: str = "", decimals: int | None = 
     entry = {"value": value, "display": format_number(value, decimals, percent), "unit": unit}
     if note:
         entry["note"] = note
+    facets = _about(name, about)
+    if facets:
+        entry["about"] = facets
     path = _OUT / "values.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     values = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

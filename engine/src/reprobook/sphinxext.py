@@ -1,9 +1,17 @@
 """A small Sphinx extension: the book includes results, it never computes them.
 
 - ``{result-table} NAME`` renders results/tables/NAME.csv as a numbered table with a caption
-  and a provenance line (job, notebook, inputs, short hash) read from results/manifest.json;
+  and a provenance line (job, notebook, inputs, short hash) read from results/manifest.json.
+  Options: ``:columns:`` (which columns, in order), ``:headers:`` (their labels, ``|``-separated,
+  inline markup allowed, so a label can be {value}`name.year`), ``:text-columns:`` (shown as
+  printed, not as numbers). A long table is shown wide with ``:pivot: year`` and
+  ``:values: value_keur``: one column per year, headed by the year from the data (or by
+  ``:pivot-headers:`` templates such as ``{year}|Difference``, one per value column), with
+  ``:columns:`` and ``:headers:`` naming the row columns only (see reprobook.tableview);
 - ``{result-figure} NAME`` shows results/figures/NAME.svg (HTML) or .pdf (LaTeX);
-- the role ``{value}`NAME``` inserts a number from results/values.json in the book's format.
+- the role ``{value}`NAME``` inserts a number from results/values.json in the book's format, and
+  ``{value}`NAME.FACET``` what the number is about, as the notebook recorded it with
+  ``nb.save_value(..., about={"year": 2024})`` (see reprobook.valueref).
 
 Each notes the result files as dependencies, so a changed result rebuilds the pages using it.
 Text from data is put into docutils Text nodes, which every writer escapes.
@@ -20,7 +28,10 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
+from .errors import ResultRefError
 from .formatting import format_number
+from .tableview import pivot
+from .valueref import split_ref, value_text
 
 NUMBER = re.compile(r"^-?\d+(\.(\d+))?$")
 
@@ -68,25 +79,34 @@ def column_widths(header: list[str], body: list[list[str]]) -> list[int]:
     return widths
 
 
-def _row(cells: list[str], as_text: list[bool] | None = None) -> nodes.row:
-    """A table row; numeric cells take the book's number format unless marked as text."""
+def _row(cells: list, as_text: list[bool] | None = None) -> nodes.row:
+    """A table row; numeric cells take the book's number format unless marked as text. A cell
+    given as a list of nodes (a header label with inline markup) is used as it is."""
     row = nodes.row()
     for i, c in enumerate(cells):
         entry = nodes.entry()
-        entry += nodes.paragraph(text=c if as_text is None or as_text[i] else display_cell(c))
+        if isinstance(c, list):
+            entry += nodes.paragraph("", "", *c)
+        else:
+            entry += nodes.paragraph(text=c if as_text is None or as_text[i] else display_cell(c))
         row += entry
     return row
 
 
-def table_node(directive: SphinxDirective, caption: str, header: list[str], body: list[list[str]],
+def _plain(cell) -> str:
+    return "".join(n.astext() for n in cell) if isinstance(cell, list) else cell
+
+
+def table_node(directive: SphinxDirective, caption: str, header: list, body: list[list[str]],
                as_text: list[bool] | None, classes: list[str]) -> nodes.table:
-    """A numbered, captioned table whose column widths follow its content (so printed pages wrap)."""
+    """A numbered, captioned table whose column widths follow its content (so printed pages wrap).
+    Header cells are text, or lists of nodes for labels with inline markup."""
     table = nodes.table(classes=["result-table", *classes, "colwidths-given"])
     title_nodes, _ = directive.state.inline_text(caption, directive.lineno)
     table += nodes.title(caption, "", *title_nodes)
     tgroup = nodes.tgroup(cols=len(header))
     table += tgroup
-    for w in column_widths(header, body):
+    for w in column_widths([_plain(h) for h in header], body):
         tgroup += nodes.colspec(colwidth=w)
     thead = nodes.thead()
     tgroup += thead
@@ -98,12 +118,25 @@ def table_node(directive: SphinxDirective, caption: str, header: list[str], body
     return table
 
 
+def _names(option: str) -> list[str]:
+    return [c.strip() for c in option.split(",") if c.strip()]
+
+
 class ResultTable(SphinxDirective):
     required_arguments = 1
     has_content = True
     option_spec = {"caption": directives.unchanged, "name": directives.unchanged,
                    "columns": directives.unchanged, "headers": directives.unchanged,
-                   "widths": directives.unchanged, "text-columns": directives.unchanged}
+                   "widths": directives.unchanged, "text-columns": directives.unchanged,
+                   "pivot": directives.unchanged, "values": directives.unchanged,
+                   "pivot-headers": directives.unchanged}
+
+    def _labels(self, given: str, count: int, name: str, what: str) -> list:
+        """The author's header labels, parsed as inline markup (so that roles work in them)."""
+        labels = [c.strip() for c in given.split("|")]
+        if len(labels) != count:
+            raise self.error(f"result table '{name}': {len(labels)} headers given for {count} {what}")
+        return [self.state.inline_text(label, self.lineno)[0] for label in labels]
 
     def run(self):
         name = self.arguments[0]
@@ -116,22 +149,23 @@ class ResultTable(SphinxDirective):
             rows = list(csv.reader(fh))
         header, body = rows[0], rows[1:]
         # columns shown as printed: years, codes and any the author lists
-        text_cols = {c.strip() for c in self.options.get("text-columns", "").split(",") if c.strip()}
+        text_cols = set(_names(self.options.get("text-columns", "")))
         text_cols |= {c for c in header if "year" in c.lower() or c.lower().endswith(("_id", "_code"))}
-        if "columns" in self.options:
-            wanted = [c.strip() for c in self.options["columns"].split(",")]
-            unknown = [c for c in wanted if c not in header]
-            if unknown:
-                raise self.error(f"result table '{name}' has no column(s) {unknown}; it has {header}")
-            idx = [header.index(c) for c in wanted if c in header]
-            header = [header[i] for i in idx]
-            body = [[r[i] for i in idx] for r in body]
-        as_text = [c in text_cols for c in header]  # decided on the data's column names
-        if "headers" in self.options:
-            labels = [c.strip() for c in self.options["headers"].split("|")]
-            if len(labels) != len(header):
-                raise self.error(f"result table '{name}': {len(labels)} headers given for {len(header)} columns")
-            header = labels
+        if "pivot" in self.options:
+            header, body, sources = self._pivoted(name, header, body)
+        else:
+            if "columns" in self.options:
+                wanted = _names(self.options["columns"])
+                unknown = [c for c in wanted if c not in header]
+                if unknown:
+                    raise self.error(f"result table '{name}' has no column(s) {unknown}; it has {header}")
+                idx = [header.index(c) for c in wanted]
+                header = [header[i] for i in idx]
+                body = [[r[i] for i in idx] for r in body]
+            sources = list(header)
+            if "headers" in self.options:
+                header = self._labels(self.options["headers"], len(header), name, "columns")
+        as_text = [c in text_cols for c in sources]  # decided on the data's column names
         caption = self.options.get("caption") or " ".join(self.content) or name
         table = table_node(self, caption, header, body, as_text, [])
         self.add_name(table)
@@ -142,6 +176,24 @@ class ResultTable(SphinxDirective):
         if prov is not None:
             out.append(prov)
         return out
+
+    def _pivoted(self, name: str, header: list[str], body: list[list[str]]):
+        """`:pivot:` and `:values:`: the long table shown wide (see reprobook.tableview.pivot)."""
+        pivot_on, values = _names(self.options["pivot"]), _names(self.options.get("values", ""))
+        if not pivot_on or not values:
+            raise self.error(f"result table '{name}': :pivot: needs a column and :values: the column(s) "
+                             "whose cells fill the pivoted columns")
+        index = _names(self.options.get("columns", "")) or [c for c in header if c not in pivot_on + values]
+        templates = None
+        if "pivot-headers" in self.options:
+            templates = [t.strip() for t in self.options["pivot-headers"].split("|")]
+        try:
+            labels, rows, sources = pivot(header, body, index, pivot_on, values, templates, name)
+        except ResultRefError as exc:
+            raise self.error(str(exc)) from None
+        row_labels = (self._labels(self.options["headers"], len(index), name, "row columns (:columns:)")
+                      if "headers" in self.options else list(index))
+        return row_labels + labels, rows, sources
 
 
 class ResultFigure(SphinxDirective):
@@ -198,20 +250,20 @@ class RecordTable(SphinxDirective):
 
 
 class ValueRole(SphinxRole):
-    """{value}`name` -> the display form of results/values.json[name]."""
+    """{value}`name` -> the display form of results/values.json[name]; {value}`name.facet` -> what the
+    value is about (a facet recorded with nb.save_value(..., about=...)), or its unit."""
 
     def run(self):
-        name = self.text.strip()
         path = _root(self.env) / "results" / "values.json"
         self.env.note_dependency(str(path))
         values = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        if name not in values:
-            msg = self.inliner.reporter.error(
-                f"value '{name}' is not in results/values.json; declare it in pipeline.yml and save it in its notebook",
-                line=self.lineno)
+        try:
+            text = value_text(values, self.text)
+        except ResultRefError as exc:
+            msg = self.inliner.reporter.error(str(exc), line=self.lineno)
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
-        entry = values[name]
-        node = nodes.inline(text=entry["display"], classes=["result-value"])
+        facet = split_ref(self.text)[1]
+        node = nodes.inline(text=text, classes=["result-value"] + (["result-facet"] if facet else []))
         node["names"] = []
         return [node], []
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .valueref import split_ref
+
 DIRECTIVE = re.compile(r"^```\{result-(table|figure)\}\s+(\S+)", re.M)
 ROLE = re.compile(r"\{value\}`([^`]+)`")
 
@@ -16,8 +18,8 @@ def result_usage(book: Path, root: Path) -> dict[str, list[str]]:
         page = md.relative_to(root).as_posix()
         for kind, name in DIRECTIVE.findall(text):
             used.setdefault(f"{kind}:{name}", []).append(page)
-        for name in ROLE.findall(text):
-            pages = used.setdefault(f"value:{name.strip()}", [])
+        for ref in ROLE.findall(text):
+            pages = used.setdefault(f"value:{split_ref(ref)[0]}", [])  # name.facet uses the value name
             if page not in pages:
                 pages.append(page)
     return used

@@ -1,0 +1,84 @@
+"""The Sphinx extension in a real, in-process Sphinx build of a one-page MyST project."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sphinx.application import Sphinx
+
+CSV = ("reporter,label,year,printed,computed\n"
+       "KAZ,Kazakhstan,2020,5,\nKAZ,Kazakhstan,2022,7,8\nUZB,Uzbekistan,2020,-1,\nUZB,Uzbekistan,2022,-2000,-2000\n")
+VALUES = {"kaz_balance": {"value": 8, "display": "8", "unit": "thousand EUR", "about": {"year": 2022}}}
+
+
+def build(tmp_path: Path, page: str) -> tuple[str, str]:
+    """Build `page` as index.md next to results/; returns (HTML of the page, warnings)."""
+    (tmp_path / "results/tables").mkdir(parents=True)
+    (tmp_path / "results/tables/balances.csv").write_text(CSV)
+    (tmp_path / "results/values.json").write_text(json.dumps(VALUES))
+    (tmp_path / "conf.py").write_text("extensions = ['myst_parser', 'reprobook.sphinxext']\n"
+                                      "exclude_patterns = ['results', '_build']\nnumfig = True\n")
+    (tmp_path / "index.md").write_text(page)
+    warnings = io.StringIO()
+    app = Sphinx(str(tmp_path), str(tmp_path), str(tmp_path / "_build/html"), str(tmp_path / "_build/doctrees"),
+                 "html", status=None, warning=warnings, freshenv=True)
+    app.build()
+    return (tmp_path / "_build/html/index.html").read_text(encoding="utf-8"), warnings.getvalue()
+
+
+def cells(html: str, tag: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)]
+
+
+def test_pivot_headers_from_data_and_value_facets(tmp_path):
+    html, warnings = build(tmp_path, """# Page
+
+Kazakhstan's balance in {value}`kaz_balance.year` was {value}`kaz_balance` {value}`kaz_balance.unit`.
+
+```{result-table} balances
+:caption: Printed balances, by year.
+:columns: label
+:headers: Reporter
+:pivot: year
+:values: printed
+```
+
+```{result-table} balances
+:caption: Recomputed, with a header from a value: {value}`kaz_balance.year`.
+:columns: label, computed
+:headers: Reporter|Computed in {value}`kaz_balance.year`
+```
+
+```{result-table} balances
+:caption: Computed and printed side by side.
+:columns: label
+:headers: Reporter
+:pivot: year
+:values: computed, printed
+:pivot-headers: {year}|Printed
+```
+""")
+    assert warnings == ""
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "balance in 2022 was 8 thousand EUR" in text
+    heads = cells(html, "th")
+    assert heads[:3] == ["Reporter", "2020", "2022"]  # years from the data, printed as years
+    assert heads[3:5] == ["Reporter", "Computed in 2022"]  # a role inside a header label
+    assert heads[5:] == ["Reporter", "2020", "Printed", "2022", "Printed"]
+    body = cells(html, "td")
+    assert body[:6] == ["Kazakhstan", "5", "7", "Uzbekistan", "\u22121", "\u22122,000"]  # numbers in the book's format
+
+
+@pytest.mark.parametrize("page, words", [
+    ("{value}`kaz_balance.month`", "value 'kaz_balance' has no facet 'month' (it has: year)"),
+    ("```{result-table} balances\n:pivot: year\n:values: printed\n:pivot-headers: {flow}\n```",
+     "not pivot columns"),
+    ("```{result-table} balances\n:columns: label\n:headers: Reporter|Extra\n:pivot: year\n:values: printed\n```",
+     "2 headers given for 1 row columns"),
+])
+def test_wrong_references_are_reported(tmp_path, page, words):
+    _, warnings = build(tmp_path, "# Page\n\n" + page + "\n")
+    assert words in warnings
