@@ -120,10 +120,10 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
         n = workers or paths.settings.workers or None
         runner = executors.make(scheduler, n, paths.root, paths.lockfile)
         ctx = RunContext(paths, {jp.job.name: jp for jp in plan.jobs}, pipeline.producer_of(), schedule.run_id(),
-                         runner.workers, warm=paths.settings.warm_kernels and not runner.ships,
+                         runner.workers, warm=paths.settings.warm_kernels,
                          preload=preload_modules(plan, stale), source_date_epoch=source_date_epoch(paths))
         kernel_env = None
-        if ctx.warm:
+        if ctx.warm and not runner.ships:
             from .engine import kernel_environment
 
             kernel_env = kernel_environment(dict(os.environ), code_dirs=[str(d) for d in paths.code_dirs],

@@ -29,7 +29,6 @@ def store(jp: JobPlan, run_folder: Path) -> None:
     """Move a successful run's folder into the cache under the job's key (a rename)."""
     dest = jp.cache_dir
     dest.parent.mkdir(parents=True, exist_ok=True)
-    (run_folder / "record.json").write_text(json.dumps(jp.record, indent=2, sort_keys=True), encoding="utf-8")
     if dest.exists():
         shutil.rmtree(dest)
     os.replace(run_folder, dest)

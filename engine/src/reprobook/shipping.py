@@ -92,7 +92,7 @@ def run_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
                                    "notebook": str(project / bundle["notebook_rel"]), "root": str(project),
                                    "inputs": {rel: str(project / rel) for rel in bundle["inputs"]},
                                    "code_dirs": tuple(str(project / d) for d in bundle["code_dirs"]),
-                                   "folder": str(tmp / "run"), "kernel_home": str(tmp / "kernel")})
+                                   "folder": str(tmp / "run"), "kernel_home": str(worker_kernel_home())})
             out = execute.run(task)
             jd = out.jobdir
             outputs = {}
@@ -104,6 +104,12 @@ def run_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
                     "error": out.error, "cell": out.cell, "seconds": out.seconds, "kernel": out.kernel}
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def worker_kernel_home() -> Path:
+    """One kernel configuration folder per worker machine and user, so that a worker's warm kernel
+    parent serves every job it runs (its key includes this folder)."""
+    return Path(tempfile.gettempdir()) / f"reprobook-worker-kernel-{os.getuid()}"
 
 
 def unpack(result: dict[str, Any], task: execute.Task) -> execute.Outcome:
