@@ -72,3 +72,13 @@ class LockBusy(ReprobookError):
     """Another build holds the project lock."""
 
     exit_code = 3
+
+
+class PackageError(ReprobookError):
+    """The replication package cannot be made (no record, or results that differ from it)."""
+
+
+class IntegrityError(ReprobookError):
+    """An unpacked replication package differs from its SHA256SUMS; nothing was run."""
+
+    exit_code = 1
