@@ -380,7 +380,8 @@ def data_sources(paths: Paths, files: list[str], datasets: list[dict[str, Any]] 
             terms=str(terms) if terms else "not recorded in the data package or the bibliography",
             rows={d["path"]: d["cites"][key] for d in datasets if key in d["cites"]},
             document=f"included as `{local}`" if local else "not included in this package",
-            notes=[f"bibliographic record incomplete: {entry['incomplete']}"] if entry.get("incomplete") else []))
+            notes=([f"bibliography note: {entry['note']}"] if entry.get("note") else [])
+            + ([f"bibliographic record incomplete: {entry['incomplete']}"] if entry.get("incomplete") else [])))
     return out
 
 
