@@ -840,6 +840,7 @@ def build_package(paths: Paths, dest: Path | None = None) -> PackageResult:
 
 def unpack(archive: Path, dest: Path) -> Path:
     """Extract a package into `dest` and return its top folder (permissions from the archive)."""
+    archive, dest = Path(archive), Path(dest)
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(dest)
         tops = {n.split("/", 1)[0] for n in zf.namelist()}
