@@ -262,3 +262,54 @@ def test_certify_reproduces_every_exhibit_of_the_archive(project, tmp_path):
     html = (top / "_build/certificate/certificate.html").read_text()
     assert "| table `totals` | `results/tables/totals.csv` | reproduced bit for bit |" in md
     assert "results/values.json#grand_total" in html and "Results Reproduced" in html
+
+
+def test_certificate_of_a_mismatch_names_the_cells_and_is_not_certified(project):
+    rows = [certify.Row("results/tables/totals.csv", "table", "totals", "mismatch", False,
+                        ("group=b, column value: 5.0 -> 5.5",), "a" * 64, "b" * 64, "sums", 4.0),
+            certify.Row("results/values.json#grand_total", "value", "grand_total", "reproduced bit for bit", True,
+                        (), "c" * 64, "c" * 64, "sums", 4.0)]
+    cert = certify.Certificate(
+        project={"title": "Mini", "version": "1.0", "name": "mini", "doi": "10.5281/zenodo.1", "license": None,
+                 "citation": None},
+        archive={"files_checked": 20, "intact": True, "sums_sha256": "d" * 64, "folder": "mini-1.0"},
+        run={"started": "2026-01-01T00:00:00Z", "seconds_reexecution": 5.0, "seconds_total": 6.0,
+             "network_off": False, "network": "network on: Darwin offers no network namespaces to switch it off",
+             "interfaces": None, "clean_room": "/tmp/room", "error": None, "executor": "local"},
+        environment=certify.environment(), lock={"file": "requirements.lock", "pinned": 3,
+                                                 "differences": ["pandas: locked 2.0, installed 2.1"]},
+        rows=rows, jobs=[{"job": "sums", "notebook": "notebooks/sums.py", "seconds": 4.0}])
+    cert.badges = certify.badges(cert, Paths(project))
+    assert not cert.certified
+    status = {b["badge"]: b["status"] for b in cert.badges}
+    assert status == {"Artifacts Available": "met", "Artifacts Evaluated – Functional": "not met",
+                      "Results Reproduced": "not met"}
+    functional = next(b for b in cert.badges if b["badge"].endswith("Functional"))
+    assert any("pandas: locked 2.0, installed 2.1" in e for e in functional["evidence"])
+    md = certify.render_markdown(cert)
+    assert "**NOT certified: 1 of 2 exhibits not reproduced.**" in md
+    assert "| table `totals` | `results/tables/totals.csv` | mismatch | `" + "a" * 64 + "` | `" + "b" * 64 in md
+    assert "group=b, column value: 5.0 -> 5.5" in md and "network on: Darwin" in md
+    html = certify.render_html(cert)
+    assert 'class="fail"' in html and "5.0 -&gt; 5.5" in html
+    data = cert.to_dict()
+    assert data["certified"] is False and data["summary"] == {"mismatch": 1, "reproduced bit for bit": 1}
+
+
+@pytest.mark.slow
+def test_certify_of_a_package_whose_job_fails_writes_a_negative_certificate(project, tmp_path):
+    nb = project / "notebooks/words.py"
+    nb.write_text(nb.read_text() + "\nraise ValueError('broken after the record was made')\n")
+    result = package.build_package(Paths(project))
+    assert any("stale" in w and "words" in w for w in result.warnings)
+    top = unpacked(result.path, tmp_path / "reviewer")
+    proc = run_cli(top, "certify")
+    assert proc.returncode == 1
+    assert "NOT certified: the re-execution failed" in proc.stdout and "broken after the record" in proc.stdout
+    cert = json.loads((top / "_build/certificate/certificate.json").read_text())
+    assert cert["certified"] is False and cert["run"]["error"]
+    assert {r["verdict"] for r in cert["exhibits"]} == {"missing"}
+    assert {b["badge"]: b["status"] for b in cert["badges"]}["Results Reproduced"] == "not met"
+    room = Path(cert["run"]["clean_room"])
+    assert room.is_dir()
+    shutil.rmtree(room)

@@ -429,11 +429,15 @@ def badges(cert: Certificate, paths: Paths) -> list[dict[str, Any]]:
                  + ("; ro-crate-metadata.json describes them" if (root / "ro-crate-metadata.json").is_file() else ""))
     lock = cert.lock
     env_ok = lock["file"] is not None and not lock["differences"]
+    if not lock["file"]:
+        env_line = "environment: no requirements lock in the package"
+    elif env_ok:
+        env_line = f"environment: all {lock['pinned']} packages pinned in {lock['file']} are installed at their locked versions"
+    else:
+        env_line = (f"environment: {len(lock['differences'])} package(s) differ from {lock['file']}: "
+                    + "; ".join(lock["differences"][:10]))
     func = [f"all {cert.archive['files_checked']} files match {SUMS}",
-            "README.md: " + ("present" if (root / "README.md").is_file() else "missing"),
-            (f"environment: all {lock['pinned']} packages pinned in {lock['file']} are installed at their locked versions"
-             if env_ok else f"environment: {len(lock['differences'])} package(s) differ from {lock['file']}: "
-             + "; ".join(lock["differences"][:10]) if lock["file"] else "environment: no requirements lock in the package")]
+            "README.md: " + ("present" if (root / "README.md").is_file() else "missing"), env_line]
     if paths.datapackage.is_file():
         func.append(f"data: checked against {paths.rel(paths.datapackage)} and its schemas before any job ran"
                     if cert.run["error"] is None else "data: see the error below")
@@ -464,13 +468,19 @@ def _headline(cert: Certificate) -> str:
     return f"NOT certified: {n - sum(r.ok for r in cert.rows)} of {n} exhibits not reproduced."
 
 
+def _title(project: dict[str, Any]) -> str:
+    version = project.get("version")
+    return f"Reproducibility certificate: {project['title']}" + (
+        f" {version}" if version not in (None, "unversioned") else "")
+
+
 def _secs(s: float | None) -> str:
     return "" if s is None else f"{s:.1f} s"
 
 
 def render_markdown(cert: Certificate) -> str:
     p, r, e = cert.project, cert.run, cert.environment
-    L = [f"# Reproducibility certificate: {p['title']}" + (f" {p['version']}" if p.get("version") not in (None, "unversioned") else ""), "",
+    L = [f"# {_title(p)}", "",
          f"**{_headline(cert)}**", "",
          f"- package: `{cert.archive['folder']}/`, {cert.archive['files_checked']} files matching {SUMS} "
          f"(sha256 of {SUMS}: `{cert.archive['sums_sha256']}`)" + (f"; DOI {p['doi']}" if p.get("doi") else ""),
@@ -507,6 +517,11 @@ def render_markdown(cert: Certificate) -> str:
     return "\n".join(L) + "\n"
 
 
+def _inline(text: str) -> str:
+    """HTML-escaped text with `code` spans."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def render_html(cert: Certificate) -> str:
     esc = html.escape
     p, r, e = cert.project, cert.run, cert.environment
@@ -518,7 +533,7 @@ def render_html(cert: Certificate) -> str:
         f"<td>{'<br>'.join(esc(d) for d in row.details)}</td></tr>" for row in cert.rows)
     badge_rows = "\n".join(
         f"<tr class=\"{'ok' if b['status'] == 'met' else 'no'}\"><td>{esc(b['badge'])}</td><td><b>{esc(b['status'])}</b></td>"
-        f"<td><ul>{''.join(f'<li>{esc(x)}</li>' for x in b['evidence'])}</ul></td></tr>" for b in cert.badges)
+        f"<td><ul>{''.join(f'<li>{_inline(x)}</li>' for x in b['evidence'])}</ul></td></tr>" for b in cert.badges)
     jobs = "".join(f"<tr><td>{esc(j['job'])}</td><td><code>{esc(j['notebook'] or '')}</code></td>"
                    f"<td>{esc(_secs(j['seconds']) or 'not run')}</td></tr>" for j in cert.jobs)
     lock = cert.lock
@@ -527,7 +542,7 @@ def render_html(cert: Certificate) -> str:
         + ("all installed at their locked versions" if not lock["differences"] else
            esc(f"{len(lock['differences'])} differ: " + "; ".join(lock["differences"]))) + "</li>")
     error = f"<h2>The re-execution failed</h2><pre>{esc(r['error'])}</pre>" if r.get("error") else ""
-    title = f"Reproducibility certificate: {p['title']}" + (f" {p['version']}" if p.get("version") not in (None, "unversioned") else "")
+    title = _title(p)
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{esc(title)}</title><style>body{{font-family:sans-serif;margin:2em;max-width:110em}}"
@@ -539,7 +554,7 @@ def render_html(cert: Certificate) -> str:
         f"{SUMS} (sha256 of {SUMS}: <code>{esc(cert.archive['sums_sha256'])}</code>)</li>"
         f"<li>re-executed every job from <code>data/</code> in a clean room on {esc(str(r['started']))}: "
         f"{esc(_secs(r['seconds_reexecution']))}; whole certification {esc(_secs(r['seconds_total']))}</li>"
-        f"<li>{esc(r['network'])}</li>"
+        f"<li>{_inline(r['network'])}</li>"
         + (f"<li>clean room kept for inspection: <code>{esc(r['clean_room'])}</code></li>" if r.get("clean_room") else "")
         + f"</ul>{error}<h2>Exhibits</h2><table><tr><th>exhibit</th><th>file</th><th>verdict</th>"
         "<th>committed sha256</th><th>reproduced sha256</th><th>job</th><th>job run time</th><th>details</th></tr>"

@@ -403,8 +403,9 @@ def run_times(paths: Paths) -> tuple[dict[str, float], str]:
              if isinstance(j, dict) and j.get("seconds") is not None and j.get("job") not in times}
     if extra:
         times.update(extra)
-        said.append(f"the last certification's clean-room re-execution (`_build/{CERTIFICATE_FOLDER}/certificate.json`, "
-                    f"{cert.get('run', {}).get('started', 'at an unrecorded time')})")
+        started = cert.get("run", {}).get("started", "at an unrecorded time")
+        said.append(f"the last certification's clean-room re-execution "
+                    f"(`_build/{CERTIFICATE_FOLDER}/certificate.json`, {started})")
     return times, " and ".join(said)
 
 
@@ -414,162 +415,209 @@ def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+@dataclass(frozen=True)
+class _Ctx:
+    """What the README sections share."""
+
+    paths: Paths
+    meta: ProjectMeta
+    record: dict
+    files: dict[str, bytes]
+    times: dict[str, float]
+    times_from: str
+    env: dict
+    datasets: list[dict[str, Any]]
+    sources: list[Source]
+
+    @property
+    def jobs(self) -> dict:
+        return self.record.get("jobs", {})
+
+    @property
+    def has_make(self) -> bool:
+        return bool(re.search(rb"(?m)^certify:", self.files.get("Makefile", b"")))
+
+    @property
+    def certify_cmd(self) -> str:
+        return "make certify" if self.has_make else "python -m reprobook certify"
+
+
 def replication_readme(paths: Paths, meta: ProjectMeta, record: dict, files: dict[str, bytes],
                        times: tuple[dict[str, float], str], env: dict) -> str:
     """The package's README.md after the Social Science Data Editors' template: overview, data
     availability and provenance per source, dataset list, computational requirements (with run
-    times per job), description of the code, instructions, list of tables and figures."""
-    from . import readme
-
-    arts = record.get("artifacts", [])
-    jobs = record.get("jobs", {})
-    n_tables = len({a["name"] for a in arts if a["kind"] == "table"})
-    n_figures = len({a["name"] for a in arts if a["kind"] == "figure"})
-    n_values = sum(a["kind"] == "value" for a in arts)
-    notebooks = sorted({j.get("notebook") for j in jobs.values() if j.get("notebook")})
-    secs, secs_from = times
-    total = sum(secs.get(j, 0.0) for j in jobs)
-    has_make = "Makefile" in files and re.search(rb"^certify:", files["Makefile"], re.M)
-    certify_cmd = "make certify" if has_make else "python -m reprobook certify"
-    top = f"{meta.name}-{meta.version}"
-    L: list[str] = [f"# Replication package: {meta.title}", ""]
-    if meta.version != "unversioned":
-        L += [f"Version {meta.version}" + (f", released {meta.date}" if meta.date else "") +
-              (f", DOI [{meta.doi}](https://doi.org/{meta.doi})" if meta.doi else "") + ".", ""]
-    L += ["## Overview", ""]
-    if meta.abstract:
-        L += [meta.abstract, ""]
-    L += [f"The code in this replication package computes every table, figure and in-text value of the work from "
-          f"the data in `data/`: {len(jobs)} job(s) declared in `pipeline.yml` run {len(notebooks)} parameterised "
-          f"notebook(s) and write {n_tables} table(s), {n_figures} figure(s) and {n_values} in-text value(s) to "
-          f"`results/`, where `results/manifest.json` records each with its sha256, job, notebook, parameters and "
-          f"inputs. One command, `{certify_cmd}`, checks this package against `SHA256SUMS`, installs the locked "
-          f"environment, re-executes everything in a clean room and writes a certificate with a verdict per result."]
-    if secs and all(j in secs for j in jobs):
-        L += ["", f"The jobs took {total:.0f} s together (measured, see Computational requirements); "
-              "add the time to install the environment."]
-    L += ["", "## Data Availability and Provenance Statements", ""]
+    times per job), description of the code, instructions, list of tables and figures, references.
+    `files` maps the package's paths to their bytes; `times` comes from `run_times`, `env` from
+    `certify.environment`."""
     datasets = data_files(paths)
-    sources = data_sources(paths, list(files), datasets)
-    pkg = _json(paths.datapackage)
-    L += ["### Statement about rights and licence for data", ""]
-    lic = _licence_names(pkg.get("licenses"))
+    ctx = _Ctx(paths, meta, record, files, times[0], times[1], env, datasets,
+               data_sources(paths, list(files), datasets))
+    sections = [_overview, _data_availability, _requirements, _programs, _instructions, _exhibits, _about]
+    return "\n".join(line for section in sections for line in section(ctx)) + "\n"
+
+
+def _overview(c: _Ctx) -> list[str]:
+    arts, m = c.record.get("artifacts", []), c.meta
+    L = [f"# Replication package: {m.title}", ""]
+    if m.version != "unversioned":
+        L += [f"Version {m.version}" + (f", released {m.date}" if m.date else "")
+              + (f", DOI [{m.doi}](https://doi.org/{m.doi})" if m.doi else "") + ".", ""]
+    L += ["## Overview", ""] + ([m.abstract, ""] if m.abstract else [])
+    notebooks = {j.get("notebook") for j in c.jobs.values() if j.get("notebook")}
+    n = {k: len({a["name"] for a in arts if a["kind"] == k}) for k in ("table", "figure", "value")}
+    L += [f"The code in this replication package computes every table, figure and in-text value of the work from "
+          f"the data in `data/`: {len(c.jobs)} job(s) declared in `pipeline.yml` run {len(notebooks)} parameterised "
+          f"notebook(s) and write {n['table']} table(s), {n['figure']} figure(s) and {n['value']} in-text value(s) "
+          "to `results/`, where `results/manifest.json` records each with its sha256, job, notebook, parameters and "
+          f"inputs. One command, `{c.certify_cmd}`, checks this package against `SHA256SUMS`, "
+          + ("installs the locked environment, " if c.has_make else "")
+          + "re-executes everything in a clean room and writes a certificate with a verdict per result."]
+    if c.times and all(j in c.times for j in c.jobs):
+        L += ["", f"The jobs took {sum(c.times[j] for j in c.jobs):.0f} s together (measured; see Computational "
+              "requirements), to which the installation of the environment adds its time."]
+    return L + [""]
+
+
+def _data_availability(c: _Ctx) -> list[str]:
+    dp = c.paths.rel(c.paths.datapackage)
+    lic = _licence_names(_json(c.paths.datapackage).get("licenses"))
+    L = ["## Data Availability and Provenance Statements", "", "### Statement about rights and licence for data", ""]
     if lic:
-        L += [f"The data package (`{paths.rel(paths.datapackage)}`) licenses the data files under: {'; '.join(lic)}."]
-    elif datasets:
-        L += [f"The data package (`{paths.rel(paths.datapackage)}`) records no licence for the data files."]
-    if meta.license and not meta.derived:
-        L += [f"`CITATION.cff` gives the licence `{meta.license}` for the work."]
-    licence_files = [f for f in sorted(files) if "/" not in f and re.match(r"(?i)^(licen[cs]e|copying)", f)]
+        L += [f"The data package (`{dp}`) licenses the data files under: {'; '.join(lic)}."]
+    elif c.datasets:
+        L += [f"The data package (`{dp}`) records no licence for the data files."]
+    if c.meta.license and not c.meta.derived:
+        L += [f"`CITATION.cff` gives the licence `{c.meta.license}` for the work."]
+    licence_files = [f for f in sorted(c.files) if "/" not in f and re.match(r"(?i)^(licen[cs]e|copying)", f)]
     if licence_files:
         L += [f"Terms in full: {', '.join(f'`{f}`' for f in licence_files)}."]
     L += ["", "### Summary of availability", ""]
-    if datasets:
-        L += [f"Every data file that the code reads is included in this package ({len(datasets)} file(s) listed in "
-              f"`{paths.rel(paths.datapackage)}`, each with a schema). Whether the documents they come from can be "
-              "had, and on what terms, is stated per source below."]
+    provided = [d for d in c.datasets if d["path"] in c.files]
+    if c.datasets:
+        share = f"All {len(c.datasets)}" if len(provided) == len(c.datasets) else f"{len(provided)} of {len(c.datasets)}"
+        L += [share + f" data files listed in `{dp}` (each with a schema) are included in this package. Whether the "
+              "documents they come from can be had, and on what terms, is stated per source below."]
     else:
         L += ["The project declares no data package; the files under `data/` are included as they are."]
     L += ["", "### Details on each data source", ""]
-    if not sources:
-        L += ["No source is recorded: the data package lists no `sources` and no data column holds bibliography keys.", ""]
-    for s in sources:
-        L += [f"#### {s.citation}" if not s.key else f"#### `{s.key}`", ""]
-        if s.key:
-            L += [f"- reference: {s.citation}"]
-        L += [f"- access: {s.access}", f"- licence or terms: {s.terms}", f"- the source document: {s.document}"]
-        if s.rows:
-            L += ["- included from it: " + ", ".join(f"`{p}` ({n} row(s))" for p, n in sorted(s.rows.items()))]
-        else:
-            L += ["- included from it: no data row cites it"]
+    if not c.sources:
+        L += ["No source is recorded: the data package lists no `sources` and no data column holds bibliography "
+              "keys.", ""]
+    for s in c.sources:
+        L += [f"#### `{s.key}`" if s.key else f"#### {s.citation}", ""]
+        L += [f"- reference: {s.citation}"] if s.key else []
+        L += [f"- access: {s.access}", f"- licence or terms: {s.terms}", f"- the source document: {s.document}",
+              "- included from it: " + (", ".join(f"`{p}` ({n} row(s))" for p, n in sorted(s.rows.items()))
+                                        or "no data row cites it")]
         L += [f"- {n}" for n in s.notes] + [""]
-    if datasets:
-        L += ["### Dataset list", "", "| data file | title | source(s) | rows | licence | provided |", "|---|---|---|---|---|---|"]
-        for d in datasets:
+    if c.datasets:
+        L += ["### Dataset list", "", "| data file | title | source(s) | rows | licence | provided |",
+              "|---|---|---|---|---|---|"]
+        for d in c.datasets:
             src = ", ".join(f"`{k}`" for k in sorted(d["cites"])) or "none recorded"
-            provided = "yes" if d["path"] in files else "**no**"
-            L += [f"| `{d['path']}` | {_md(d['title'])} | {src} | {d['rows']} | {_md('; '.join(d['licenses']) or (', '.join(lic) or 'not recorded'))} | {provided} |"]
+            terms = "; ".join(d["licenses"]) or "; ".join(lic) or "not recorded"
+            provided = "yes" if d["path"] in c.files else "**no**"
+            L += [f"| `{d['path']}` | {_md(d['title'])} | {src} | {d['rows']} | {_md(terms)} | {provided} |"]
         L += [""]
-    L += ["## Computational requirements", "", "### Software requirements", ""]
-    rec_env = record.get("environment", {})
+    return L
+
+
+def _requirements(c: _Ctx) -> list[str]:
+    L = ["## Computational requirements", "", "### Software requirements", ""]
+    rec_env = c.record.get("environment", {})
     if rec_env.get("python"):
         L += [f"- Python {rec_env['python']} (the version that made the record in `results/manifest.json`)."]
-    lock = paths.lockfile
+    lock = c.paths.lockfile
     if lock.is_file():
-        pins = re.findall(r"(?m)^([A-Za-z0-9][A-Za-z0-9._-]*)==", lock.read_text(encoding="utf-8"))
-        L += [f"- `{paths.rel(lock)}`: {len(pins)} Python packages pinned to exact versions"
-              + (" with hashes" if "--hash=sha256:" in lock.read_text(encoding="utf-8") else "")
-              + (f"; `{certify_cmd}` (and `make setup`) install them into `.venv`" if has_make else "") + "."]
+        text = lock.read_text(encoding="utf-8")
+        pins = re.findall(r"(?m)^([A-Za-z0-9][A-Za-z0-9._-]*)==", text)
+        L += [f"- `{c.paths.rel(lock)}`: {len(pins)} Python packages pinned to exact versions"
+              + (" with hashes" if "--hash=sha256:" in text else "")
+              + (f"; `{c.certify_cmd}` (and `make setup`) install them into `.venv`" if c.has_make else "") + "."]
     key = {k: v for k, v in sorted((rec_env.get("packages") or {}).items()) if v}
     if key:
         L += ["- Key packages in the record: " + ", ".join(f"{k} {v}" for k, v in key.items()) + "."]
-    if "engine/pyproject.toml" in files:
+    if "engine/pyproject.toml" in c.files:
         L += [f"- The build engine, reprobook {engine_version()}, is included in `engine/` and installed from there."]
-    if has_make:
+    if c.has_make:
         L += ["- GNU make and a POSIX shell; installing the packages needs access to the Python package index."]
     L += ["", "### Memory, runtime and storage requirements", ""]
-    n_files = len(set(files) | {README, CRATE, SUMS})
-    L += [f"- The package holds {n_files} files, {_size(sum(len(b) for b in files.values()))} unpacked "
-          "(plus an environment of a few hundred MB in `.venv`)." if lock.is_file() else
-          f"- The package holds {n_files} files, {_size(sum(len(b) for b in files.values()))} unpacked."]
-    if secs:
-        L += [f"- Run time per job, measured by {secs_from} on {env['os']}, {env['cpu']} ({env['cores']} cores), "
-              "one process per job, jobs in parallel where the cores allow:", "",
-              "| job | notebook | run time |", "|---|---|---|"]
-        for job in sorted(jobs):
-            t = secs.get(job)
-            L += [f"| {job} | `{jobs[job].get('notebook', '')}` | {'not measured' if t is None else f'{t:.1f} s'} |"]
-        L += [""]
-    else:
-        L += ["- Run times: none measured on the machine that made this package (no `_build/run.json`). "
-              f"`{certify_cmd}` measures and reports them.", ""]
-    L += ["## Description of programs and code", ""]
-    L += ["| job | notebook | parameters | inputs |", "|---|---|---|---|"]
-    for job in sorted(jobs):
-        j = jobs[job]
-        params = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in sorted((j.get("parameters") or {}).items()))
+    size = _size(sum(len(b) for b in c.files.values()))
+    L += [f"- The package holds {len(set(c.files) | {README, CRATE, SUMS})} files, {size} unpacked"
+          + (" (plus the environment that the lock installs into `.venv`)." if lock.is_file() else ".")]
+    if not c.times:
+        return L + ["- Run times: none measured on the machine that made this package (no `_build/run.json`). "
+                    f"`{c.certify_cmd}` measures and reports them.", ""]
+    env = c.env
+    L += [f"- Run time per job, measured by {c.times_from} on {env['os']}, {env['cpu']} ({env['cores']} cores); "
+          "each job runs in its own process, several at once where the cores allow:", "",
+          "| job | notebook | run time |", "|---|---|---|"]
+    for job in sorted(c.jobs):
+        t = c.times.get(job)
+        L += [f"| {job} | `{c.jobs[job].get('notebook', '')}` | {'not measured' if t is None else f'{t:.1f} s'} |"]
+    return L + [""]
+
+
+def _programs(c: _Ctx) -> list[str]:
+    L = ["## Description of programs and code", "", "| job | notebook | parameters | inputs |", "|---|---|---|---|"]
+    for job in sorted(c.jobs):
+        j = c.jobs[job]
+        params = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
+                           for k, v in sorted((j.get("parameters") or {}).items()))
         ins = ", ".join(f"`{i}`" for i in sorted(j.get("inputs") or {}))
         L += [f"| {job} | `{j.get('notebook', '')}` | {_md(params) or '(defaults)'} | {ins} |"]
     L += ["", "- `pipeline.yml` declares the jobs: notebook, parameters, inputs and outputs.",
           "- `notebooks/` holds the notebooks as text (jupytext percent format), executed with papermill."]
-    if any(f.startswith("src/") for f in files):
+    if any(f.startswith("src/") for f in c.files):
         L += ["- `src/` holds the project's code that the notebooks import."]
-    if any(f.startswith("book/") for f in files):
+    if any(f.startswith("book/") for f in c.files):
         L += ["- `book/` holds the text, which includes results and computes none."]
-    if PROJECT_README in files:
+    if PROJECT_README in c.files:
         L += [f"- `{PROJECT_README}` is the project's own README."]
-    L += ["", "## Instructions to replicators", "", "```",
-          f"unzip {top}.zip && cd {top}", "sha256sum -c SHA256SUMS          # optional: certify checks it first",
-          f"{certify_cmd}", "```", "",
-          f"`{certify_cmd}` first checks every file against `SHA256SUMS` and stops, naming them, if any file was "
-          "altered, added or is missing; then it "
-          + ("installs the locked environment (`make setup`), " if has_make else
-             "uses the Python environment it runs in (install reprobook and the project's dependencies first), ")
-          + "copies the package into a "
-          "temporary clean room without `results/` and caches, re-executes every job there (with the network "
-          "switched off where the operating system allows) and compares each result with `results/manifest.json`: "
-          "tables cell by cell (exactly, or within the tolerance `pipeline.yml` declares), figures and values by "
-          "content. It writes `_build/certificate/certificate.html`, `.md` and `.json`: a verdict per table, figure "
-          "and value (reproduced bit for bit, within tolerance, mismatch with the differing cells, or missing), the "
-          "environment, and a self-assessment against the ACM artifact badges. It exits 0 only when every result "
-          "is reproduced."]
-    if has_make:
+    return L + [""]
+
+
+def _instructions(c: _Ctx) -> list[str]:
+    top = f"{c.meta.name}-{c.meta.version}"
+    L = ["## Instructions to replicators", "", "```", f"unzip {top}.zip && cd {top}",
+         "sha256sum -c SHA256SUMS          # optional: certify checks it first", c.certify_cmd, "```", "",
+         f"`{c.certify_cmd}` first checks every file against `SHA256SUMS` and stops, naming them, if any file was "
+         "altered, added or is missing; then it "
+         + ("installs the locked environment (`make setup`), " if c.has_make else
+            "uses the Python environment it runs in (install reprobook and the project's dependencies first), ")
+         + "copies the package into a temporary clean room without `results/` and caches, re-executes every job "
+         "there (with the network switched off where the operating system allows) and compares each result with "
+         "`results/manifest.json`: tables cell by cell (exactly, or within the tolerance `pipeline.yml` declares), "
+         "figures and values by content. It writes `_build/certificate/certificate.html`, `.md` and `.json`: a "
+         "verdict per table, figure and value (reproduced bit for bit, within tolerance, mismatch with the differing "
+         "cells, or missing), the environment, and a self-assessment against the ACM artifact badges. It exits 0 "
+         "only when every result is reproduced."]
+    if c.has_make:
         L += ["", "Other commands: `make book` (rebuild results and the HTML book), `make verify` (re-execute and "
               "compare, no certificate), `make help` (all targets)."]
-    L += ["", "## List of tables and programs", "",
-          "Each exhibit, the notebook (and job) that makes it and its output file; `results/manifest.json` and "
-          f"`{CRATE}` give every file's sha256.", "",
-          readme.START, readme.results_list(paths), readme.END, ""]
-    cited = [s for s in sources if s.key]
+    return L + [""]
+
+
+def _exhibits(c: _Ctx) -> list[str]:
+    from . import readme
+
+    L = ["## List of tables and programs", "",
+         "Each exhibit, the notebook (and job) that makes it and its output file; `results/manifest.json` and "
+         f"`{CRATE}` give every file's sha256.", "", readme.START, readme.results_list(c.paths), readme.END, ""]
+    cited = [s for s in c.sources if s.key]
     if cited:
         L += ["## References", ""] + [f"- {s.citation}" for s in cited] + [""]
-    L += ["## About this package", "",
-          f"Made by reprobook {engine_version()} (`reprobook package`). `{ZENODO}` describes it for a Zenodo deposit, "
-          f"`{CITATION}` says how to cite it, `{CRATE}` is its RO-Crate (Workflow Run Crate profile), `{SUMS}` the "
-          "sha256 of every file."]
-    if meta.derived:
+    return L
+
+
+def _about(c: _Ctx) -> list[str]:
+    L = ["## About this package", "",
+         f"Made by reprobook {engine_version()} (`reprobook package`). `{ZENODO}` describes it for a Zenodo deposit, "
+         f"`{CITATION}` says how to cite it, `{CRATE}` is its RO-Crate (Workflow Run Crate profile), `{SUMS}` holds "
+         "the sha256 of every file."]
+    if c.meta.derived:
         L += ["", "This project has no CITATION.cff of its own; the one here is derived from `_config.yml`."]
-    return "\n".join(L) + "\n"
+    return L
 
 
 def _size(n: int) -> str:
