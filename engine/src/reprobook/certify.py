@@ -214,8 +214,20 @@ def _loopback_up() -> None:
 
 
 # ------------------------------------------------------------- coupling with verify and build
-# The only place that calls into the verification and execution layers (verify.clean_room,
-# verify.compare_outputs, verify.Verdict, spec.load, build.run_pipeline).
+# The only place of the reviewer kit that calls into the verification, planning and execution
+# layers (verify.clean_room, verify.compare_outputs and its Verdict records, spec.load,
+# build.run_pipeline, build.status).
+
+def stale_jobs(paths: Paths) -> list[str]:
+    """'job: reasons' for every job whose results no longer follow from its inputs, or [] when the
+    planner cannot tell (a warning for `package`, never a reason to stop)."""
+    try:
+        from . import build
+
+        return [f"{p.job.name}: " + "; ".join(p.reasons) for p in build.status(paths) if p.state != "fresh"]
+    except Exception:  # noqa: BLE001 -- a warning only; packing does not depend on it
+        return []
+
 
 def _clean_room(paths: Paths) -> Path:
     from . import verify

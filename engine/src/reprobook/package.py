@@ -811,17 +811,6 @@ def check_record(paths: Paths, files: list[str]) -> dict:
     return record
 
 
-def stale_jobs(paths: Paths) -> list[str]:
-    """Jobs whose results no longer follow from their inputs (a warning for the package), or [] when
-    the planner cannot tell."""
-    try:
-        from . import build
-
-        return [f"{p.job.name}: " + "; ".join(p.reasons) for p in build.status(paths) if p.state != "fresh"]
-    except Exception:  # noqa: BLE001 -- a warning only; the package itself does not depend on it
-        return []
-
-
 def working_tree_dirty(root: Path) -> bool:
     try:
         out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True,
@@ -843,7 +832,7 @@ def untracked_files(root: Path) -> list[str]:
 
 def package_entries(paths: Paths) -> tuple[ProjectMeta, dict[str, bytes], set[str], list[str]]:
     """Everything the archive holds: (metadata, path -> bytes, executable paths, warnings)."""
-    from .certify import environment
+    from .certify import environment, stale_jobs
 
     root = paths.root
     listed = project_files(root)
@@ -856,7 +845,7 @@ def package_entries(paths: Paths) -> tuple[ProjectMeta, dict[str, bytes], set[st
     if untracked:
         warnings.append(f"{len(untracked)} untracked file(s) not packed (`git add` them to pack them): "
                         + ", ".join(untracked[:10]) + (", ..." if len(untracked) > 10 else ""))
-    stale = stale_jobs(paths)
+    stale = stale_jobs(paths)  # the planner's view, through certify's one coupling point
     if stale:
         warnings.append(f"{len(stale)} job(s) stale, so the packed results may not follow from the packed inputs "
                         f"(`reprobook status` says why; `make book` brings them up to date): "
