@@ -257,10 +257,6 @@ def _reexecute(room: Path, executor: str | None, workers: int | None) -> dict[st
                 "seconds": round(time.perf_counter() - t0, 3)}
 
 
-def _ok(verdict) -> bool:
-    return bool(verdict.ok)
-
-
 # ------------------------------------------------------------------------------ certificate
 
 @dataclass(frozen=True)
@@ -329,22 +325,8 @@ def certify(paths: Paths, *, workers: int | None = None, executor: str | None = 
     say(f"certify: re-executing every job in a clean room ({room}); {iso.how}")
     facts = _run_child(room, iso, executor, workers, say)
     verdicts = _compare(paths, room) if facts["ok"] else []
-    by_path = {v.path: v for v in verdicts}
-    new_record = mf.artifacts_by_path(mf.read(room / "results" / "manifest.json"))
     seconds = {j: float(s) for j, s in facts.get("executed", {}).items()}
-    rows = []
-    kinds = {"table": 0, "figure": 1, "value": 2}
-    arts = sorted(record["artifacts"], key=lambda a: (kinds.get(a["kind"], 3), a["path"]))
-    for a in arts:
-        v = by_path.get(a["path"])
-        verdict, ok, details = ((v.verdict, _ok(v), tuple(v.details)) if v is not None else
-                                ("missing", False, ("the re-execution failed before producing it",)))
-        rows.append(Row(a["path"], a["kind"], a["name"], verdict, ok, details, a.get("sha256"),
-                        _reproduced_sha(room, a, new_record), a.get("job"), seconds.get(a.get("job"))))
-    for path in sorted(set(by_path) - {a["path"] for a in arts}):
-        v = by_path[path]
-        rows.append(Row(path, v.kind, path.rsplit("/", 1)[-1], v.verdict, False, tuple(v.details), None,
-                        _reproduced_sha(room, {"path": path, "kind": v.kind}, new_record), None, None))
+    rows = _rows(record, verdicts, room, seconds)
     env = environment()
     cert = Certificate(
         project={"title": meta.title, "version": meta.version, "name": meta.name, "doi": meta.doi,
@@ -366,6 +348,29 @@ def certify(paths: Paths, *, workers: int | None = None, executor: str | None = 
     else:
         cert.run["clean_room"] = str(room)
     return cert
+
+
+def _rows(record: dict, verdicts: list, room: Path, seconds: dict[str, float]) -> list[Row]:
+    """One row per artifact of the record (tables, then figures, then values), then any artifact the
+    re-execution made that the record lacks. `verdicts` are verify's; none when the run failed."""
+    from . import manifest as mf
+
+    by_path = {v.path: v for v in verdicts}
+    new_record = mf.artifacts_by_path(mf.read(room / "results" / "manifest.json"))
+    kinds = {"table": 0, "figure": 1, "value": 2}
+    arts = sorted(record["artifacts"], key=lambda a: (kinds.get(a["kind"], 3), a["path"]))
+    rows = []
+    for a in arts:
+        v = by_path.get(a["path"])
+        verdict, ok, details = ((v.verdict, bool(v.ok), tuple(v.details)) if v is not None else
+                                ("missing", False, ("the re-execution failed before producing it",)))
+        rows.append(Row(a["path"], a["kind"], a["name"], verdict, ok, details, a.get("sha256"),
+                        _reproduced_sha(room, a, new_record), a.get("job"), seconds.get(a.get("job"))))
+    for path in sorted(set(by_path) - {a["path"] for a in arts}):
+        v = by_path[path]
+        rows.append(Row(path, v.kind, path.rsplit("/", 1)[-1], v.verdict, False, tuple(v.details), None,
+                        _reproduced_sha(room, {"path": path, "kind": v.kind}, new_record), None, None))
+    return rows
 
 
 def _reproduced_sha(room: Path, art: dict, new_record: dict) -> str | None:
