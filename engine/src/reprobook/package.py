@@ -558,12 +558,19 @@ def _requirements(c: _Ctx) -> list[str]:
     return L + [""]
 
 
+def _short(value: Any) -> str:
+    """A parameter value for a table cell: long lists as their ends and their length."""
+    if isinstance(value, list) and len(value) > 6:
+        ends = ", ".join(json.dumps(v, ensure_ascii=False) for v in value[:2])
+        return f"[{ends}, …, {json.dumps(value[-1], ensure_ascii=False)}] ({len(value)} values)"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _programs(c: _Ctx) -> list[str]:
     L = ["## Description of programs and code", "", "| job | notebook | parameters | inputs |", "|---|---|---|---|"]
     for job in sorted(c.jobs):
         j = c.jobs[job]
-        params = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
-                           for k, v in sorted((j.get("parameters") or {}).items()))
+        params = ", ".join(f"{k}={_short(v)}" for k, v in sorted(job_parameters(j).items()))
         ins = ", ".join(f"`{i}`" for i in sorted(j.get("inputs") or {}))
         L += [f"| {job} | `{j.get('notebook', '')}` | {_md(params) or '(defaults)'} | {ins} |"]
     L += ["", "- `pipeline.yml` declares the jobs: notebook, parameters, inputs and outputs.",
@@ -714,7 +721,7 @@ def ro_crate(paths: Paths, meta: ProjectMeta, record: dict, files: dict[str, byt
                             programmingLanguage=python)
             tools[nb_rel] = tool
         formal = {}
-        for pname, value in sorted((j.get("parameters") or {}).items()):
+        for pname, value in sorted(job_parameters(j).items()):
             fid = f"{nb_rel}#{pname}"
             fp = crate.get(fid) or crate.add_formal_parameter(
                 name=pname, additionalType=_schema_type(value), identifier=fid)
@@ -732,7 +739,7 @@ def ro_crate(paths: Paths, meta: ProjectMeta, record: dict, files: dict[str, byt
             ent = add_file(rel)
             all_inputs[rel] = ent
             objects.append(ent)
-        for pname, value in sorted((j.get("parameters") or {}).items()):
+        for pname, value in sorted(job_parameters(j).items()):
             objects.append(crate.add(ContextEntity(crate, f"#run-{job}/{pname}", properties={
                 "@type": "PropertyValue", "name": pname, "value": json.dumps(value, ensure_ascii=False),
                 "exampleOfWork": formal[pname]})))
@@ -766,6 +773,15 @@ def ro_crate(paths: Paths, meta: ProjectMeta, record: dict, files: dict[str, byt
         if rel not in (CRATE, SUMS) and not rel.startswith("results/") and crate.get(rel) is None:
             add_file(rel)
     return json.dumps(crate.metadata.generate(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def job_parameters(job: dict) -> dict[str, Any]:
+    """A manifest job's parameters, with a sweep's parameter holding the list of its points."""
+    params = dict(job.get("parameters") or {})
+    sweep = job.get("sweep")
+    if isinstance(sweep, dict) and sweep.get("parameter"):
+        params[sweep["parameter"]] = sweep.get("points")
+    return params
 
 
 def _schema_type(value: Any) -> str:
