@@ -11,7 +11,7 @@ SCHEDULER ?=
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 RB = $(BIN)/python -m reprobook $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
-.PHONY: help book test verify diff pdf bench status validate lock clean setup
+.PHONY: help book test verify diff pdf bench status validate lock clean setup package certify
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +49,16 @@ test: $(STAMP) ## run the whole test suite
 
 verify: $(STAMP) ## re-execute every notebook in a clean room and compare with results/manifest.json
 	@$(BIN)/python -m reprobook verify $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
+
+package: $(STAMP) ## write the replication package _build/package/<name>-<version>.zip (byte-reproducible)
+	@$(BIN)/python -m reprobook package
+
+# In an unpacked package: the files are checked against SHA256SUMS with the system's Python before
+# anything is installed or run; then .venv is set up from the lock and everything re-executed.
+certify: ## (in an unpacked package) check SHA256SUMS, set up .venv, re-execute all, write _build/certificate/
+	@PYTHONPATH=engine/src $(PYTHON) -m reprobook certify --check-only
+	@$(MAKE) --no-print-directory setup
+	@$(BIN)/python -m reprobook certify $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 diff: $(STAMP) ## cells, values and figures changed in results/ since REF (default HEAD)
 	@$(BIN)/python -m reprobook diff $(REF)

@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("readme", help="regenerate the README's list of tables and figures from the manifest")
     sub.add_parser("bibcheck", help="check references.bib and the citations in the book")
 
+    sub.add_parser("package", help="write the replication package _build/package/<name>-<version>.zip")
+    c = sub.add_parser("certify", help="in an unpacked package: check SHA256SUMS, re-execute, write a certificate")
+    c.add_argument("-j", "--jobs", type=int, default=None)
+    c.add_argument("--scheduler", default=None)
+    c.add_argument("--check-only", action="store_true", help="only check the files against SHA256SUMS")
+
     args = parser.parse_args(argv)
     try:
         from .paths import Paths, find_root
@@ -131,7 +137,28 @@ def _dispatch(args, paths) -> int:
 
         bibcheck.check(paths, report=True)
         return 0
+    if cmd in ("package", "certify"):
+        return _dispatch_kit(args, paths)
     raise AssertionError(cmd)
+
+
+def _dispatch_kit(args, paths) -> int:
+    """The reviewer kit: `package` and `certify`."""
+    if args.command == "package":
+        from . import package
+
+        print("\n".join(package.describe(package.build_package(paths), paths)))
+        return 0
+    from . import certify
+
+    if args.check_only:
+        print(f"certify: {certify.check_archive(paths.root)} files match {certify.SUMS}")
+        return 0
+    cert = certify.certify(paths, workers=args.jobs, executor=_scheduler(args),
+                           say=lambda line: print(line, file=sys.stderr, flush=True))
+    written = certify.write(cert, paths.build / certify.FOLDER)
+    print("\n".join(certify.summary(cert, written, paths)))
+    return 0 if cert.certified else 1
 
 
 if __name__ == "__main__":

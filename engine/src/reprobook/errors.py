@@ -82,3 +82,13 @@ class ClaimError(ReprobookError):
     """A claim the book cites is false with the current data; nothing was published."""
 
     exit_code = 1
+
+
+class PackageError(ReprobookError):
+    """The replication package cannot be made (no record, or results that differ from it)."""
+
+
+class IntegrityError(ReprobookError):
+    """An unpacked replication package differs from its SHA256SUMS; nothing was run."""
+
+    exit_code = 1
