@@ -108,63 +108,35 @@ def check_archive(root: Path) -> int:
 
 # ----------------------------------------------------------------------------- environment
 
-def environment() -> dict[str, Any]:
+def environment(paths: Paths | None = None) -> dict[str, Any]:
     """Where this process runs: OS, CPU, Python and every installed distribution with its version.
-    Returns {'os', 'machine', 'cpu', 'cores', 'python', 'implementation', 'packages': {name: version}}.
-    The one place that describes the environment for certificates and package READMEs."""
-    from importlib import metadata
+    Returns {'os', 'machine', 'cpu', 'cores', 'python', 'implementation', 'packages': {name: version},
+    'kernel': {...}}. Read from the one environment record (`reprobook.environment`, cached in the
+    project's state store, with what the last job kernel reported about itself)."""
+    from . import environment as env_mod
+    from .state import StateStore
 
-    packages = {}
-    for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
-        if name:
-            packages[_norm(name)] = dist.version
-    return {"os": platform.platform(), "machine": platform.machine(), "cpu": _cpu_model(), "cores": os.cpu_count(),
-            "python": sys.version.split()[0], "implementation": platform.python_implementation(),
-            "packages": dict(sorted(packages.items()))}
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+    store = StateStore(paths.state) if paths is not None else None
+    desc = env_mod.describe(store)
+    m = env_mod.machine()
+    out = {"os": m["os"], "machine": m["machine"], "cpu": m["cpu"], "cores": m["cores"], "python": desc["python"],
+           "implementation": desc["implementation"], "packages": desc["packages"],
+           "kernel": store.kernel() if store is not None else {}}
+    if store is not None:
+        store.save()
+    return out
 
 
 def lock_check(lockfile: Path, installed: dict[str, str]) -> dict[str, Any]:
-    """Compare the pins of a requirements lock (name==version lines; markers evaluated for this
-    interpreter) with the installed versions. Returns {'file', 'pinned', 'differences': [text]};
-    {'file': None, ...} when there is no lock."""
+    """Compare the pins of a requirements lock with the installed versions (reprobook.environment).
+    Returns {'file', 'pinned', 'differences': [text]}; {'file': None, ...} when there is no lock."""
+    from . import environment as env_mod
+
     if not lockfile.is_file():
         return {"file": None, "pinned": 0, "differences": []}
-    try:
-        from packaging.markers import Marker
-    except ImportError:  # pragma: no cover -- packaging comes with pip and setuptools
-        Marker = None
-    pinned, diffs = 0, []
-    for line in lockfile.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)\s*(?:;\s*([^\\#]+))?", line)
-        if not m:
-            continue
-        if m.group(3) and Marker is not None:
-            try:
-                if not Marker(m.group(3).strip()).evaluate():
-                    continue
-            except Exception:  # noqa: BLE001 -- an unreadable marker: compare the pin anyway
-                pass
-        pinned += 1
-        name, want = _norm(m.group(1)), m.group(2)
-        have = installed.get(name)
-        if have != want:
-            diffs.append(f"{name}: locked {want}, installed {have or 'nothing'}")
-    return {"file": lockfile.name, "pinned": pinned, "differences": diffs}
+    pins = env_mod.locked_versions(lockfile)
+    diffs = env_mod.lock_differences({"packages": installed, "local": {}}, lockfile)
+    return {"file": lockfile.name, "pinned": len(pins), "differences": diffs}
 
 
 # --------------------------------------------------------------------------- network isolation
@@ -221,12 +193,14 @@ def _loopback_up() -> None:
 def stale_jobs(paths: Paths) -> list[str]:
     """'job: reasons' for every job whose results no longer follow from its inputs, or [] when the
     planner cannot tell (a warning for `package`, never a reason to stop)."""
-    try:
-        from . import build
+    from . import build
+    from .errors import ReprobookError
 
-        return [f"{p.job.name}: " + "; ".join(p.reasons) for p in build.status(paths) if p.state != "fresh"]
-    except Exception:  # noqa: BLE001 -- a warning only; packing does not depend on it
-        return []
+    try:
+        plan = build.status(paths)
+    except ReprobookError as exc:  # a warning only; packing does not depend on it
+        return [f"(every job): cannot tell whether the results are current: {exc}"]
+    return [f"{jp.job.name}: " + "; ".join(jp.reasons) for jp in plan.jobs if jp.state != "fresh"]
 
 
 def _clean_room(paths: Paths) -> Path:
@@ -249,8 +223,8 @@ def _reexecute(room: Path, executor: str | None, workers: int | None) -> dict[st
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     t0 = time.perf_counter()
     try:
-        rec = run_pipeline(Paths(room), executor=executor, workers=workers, publish_report=False)
-        return {"ok": True, "error": None, "executed": rec.get("executed", {}), "started": started,
+        rec = run_pipeline(Paths.load(room), executor=executor, workers=workers, publish_report=False)
+        return {"ok": True, "error": None, "executed": rec.executed, "started": started,
                 "seconds": round(time.perf_counter() - t0, 3)}
     except ReprobookError as exc:
         return {"ok": False, "error": exc.render(), "executed": {}, "started": started,
@@ -327,7 +301,7 @@ def certify(paths: Paths, *, workers: int | None = None, executor: str | None = 
     verdicts = _compare(paths, room) if facts["ok"] else []
     seconds = {j: float(s) for j, s in facts.get("executed", {}).items()}
     rows = _rows(record, verdicts, room, seconds)
-    env = environment()
+    env = environment(paths)
     cert = Certificate(
         project={"title": meta.title, "version": meta.version, "name": meta.name, "doi": meta.doi,
                  "license": meta.license, "citation": CITATION if (root / CITATION).is_file() else None},

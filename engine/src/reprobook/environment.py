@@ -117,16 +117,30 @@ def digest(desc: dict[str, Any], lockfile: Path) -> str:
 
 
 def locked_versions(lockfile: Path) -> dict[str, str]:
-    """name -> version pinned in a requirements lock (`name==version` lines; hashes and markers ignored)."""
+    """name -> version pinned in a requirements lock (`name==version` lines; hashes ignored, markers evaluated)."""
     out: dict[str, str] = {}
     if not lockfile.is_file():
         return out
     for line in lockfile.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].split(";", 1)[0].strip().rstrip("\\").strip()
-        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s]+)", line)
-        if m:
-            out[canonical_name(m.group(1))] = m.group(3)
+        line = line.split(" #", 1)[0].strip().rstrip("\\").strip()
+        requirement, _, marker = line.partition(";")
+        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s;]+)", requirement.strip())
+        if not m or not _marker_applies(marker.strip()):
+            continue
+        out[canonical_name(m.group(1))] = m.group(3)
     return out
+
+
+def _marker_applies(marker: str) -> bool:
+    """Whether an environment marker (`sys_platform == 'win32'`) holds for this interpreter."""
+    if not marker:
+        return True
+    try:
+        from packaging.markers import Marker
+
+        return Marker(marker).evaluate()
+    except Exception:  # noqa: BLE001 - an unreadable marker: keep the pin
+        return True
 
 
 def lock_differences(desc: dict[str, Any], lockfile: Path) -> list[str]:

@@ -44,7 +44,7 @@ from typing import Any
 
 from . import manifest as mf
 from .errors import PackageError
-from .paths import DEFAULT_SOURCE_DATE_EPOCH, Paths
+from .paths import Paths
 
 PACKAGE_FOLDER = "package"  # under _build/
 CERTIFICATE_FOLDER = "certificate"  # under _build/ (certify writes it; its run times feed the README)
@@ -142,14 +142,17 @@ def sha256sums(entries: dict[str, bytes]) -> str:
     return "".join(f"{sha256_hex(entries[rel])}  {rel}\n" for rel in sorted(entries) if rel != SUMS)
 
 
-def source_date_epoch() -> int:
-    return int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_SOURCE_DATE_EPOCH)
+def source_date_epoch(paths: Paths) -> int:
+    """The fixed time stamp of every zip entry: SOURCE_DATE_EPOCH, else the release date in CITATION.cff."""
+    from .book import source_date_epoch as sde
+
+    return int(sde(paths))
 
 
-def write_zip(dest: Path, top: str, entries: dict[str, bytes], executable: set[str]) -> None:
-    """Write `entries` (path -> bytes) under `top/` into `dest`, deterministically, via a temporary
-    file replaced in one step."""
-    stamp = time.gmtime(max(source_date_epoch(), 315532800))[:6]  # the zip format starts in 1980
+def write_zip(dest: Path, top: str, entries: dict[str, bytes], executable: set[str], epoch: int = 0) -> None:
+    """Write `entries` (path -> bytes) under `top/` into `dest`, deterministically (entry times are
+    `epoch`, seconds since 1970), via a temporary file replaced in one step."""
+    stamp = time.gmtime(max(epoch, 315532800))[:6]  # the zip format starts in 1980
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as zf:
@@ -660,7 +663,7 @@ def ro_crate(paths: Paths, meta: ProjectMeta, record: dict, files: dict[str, byt
     crate = ROCrate()
     crate.metadata.extra_contexts.append(WFRUN_CONTEXT)
     root = crate.root_dataset
-    root["datePublished"] = meta.date or time.strftime("%Y-%m-%d", time.gmtime(source_date_epoch()))
+    root["datePublished"] = meta.date or time.strftime("%Y-%m-%d", time.gmtime(source_date_epoch(paths)))
     root["name"] = meta.title
     root["version"] = meta.version
     root["description"] = meta.abstract or f"Replication package of {meta.title}: data, code and results of record."
@@ -872,7 +875,7 @@ def package_entries(paths: Paths) -> tuple[ProjectMeta, dict[str, bytes], set[st
         entries[PROJECT_README] = (root / README).read_bytes()
     entries[CITATION] = meta.citation_text.encode("utf-8")
     entries[ZENODO] = (json.dumps(zenodo_json(meta), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    env = environment()
+    env = environment(paths)
     entries[README] = replication_readme(paths, meta, record, entries, run_times(paths), env).encode("utf-8")
     entries[CRATE] = ro_crate(paths, meta, record, entries).encode("utf-8")
     entries[SUMS] = sha256sums(entries).encode("utf-8")
@@ -885,7 +888,7 @@ def build_package(paths: Paths, dest: Path | None = None) -> PackageResult:
     meta, entries, executable, warnings = package_entries(paths)
     top = f"{meta.name}-{meta.version}"
     dest = dest or paths.build / PACKAGE_FOLDER / f"{top}.zip"
-    write_zip(dest, top, entries, executable)
+    write_zip(dest, top, entries, executable, source_date_epoch(paths))
     data = dest.read_bytes()
     return PackageResult(path=dest, name=meta.name, version=meta.version, files=len(entries), bytes=len(data),
                          sha256=sha256_hex(data), warnings=warnings)
