@@ -103,21 +103,33 @@ def _key(res: dp.Resource, root: Path, pkg_rel: str) -> str:
 # descriptors
 
 
-def _descriptor_problems(pkg: dict[str, Any], resources: list[dp.Resource], pkg_rel: str, root: Path) -> list[Problem]:
+def _descriptor_problems(pkg: dict[str, Any], resources: list[dp.Resource], pkg_rel: str, root: Path,
+                         version: str) -> list[Problem]:
     """The package and its schemas against the Data Package standard (frictionless) and the
     references inside them (key fields exist, referenced resources exist, units are known)."""
-    from frictionless import Package
+    from frictionless import FrictionlessException, Package, Schema
 
     problems: list[Problem] = []
     fix = f"correct it as the Data Package standard says ({SPEC})"
     inline = dict(pkg, resources=[dict(r.descriptor) for r in resources])
     report = Package.validate_descriptor(inline, basepath=str(resources[0].base) if resources else None)
     seen = set()
-    for err in report.flatten(["type", "note", "message"]):
-        text = err[1] or err[2]
-        if text not in seen:
-            seen.add(text)
-            problems.append(Problem(pkg_rel, text, "descriptor", None, None, fix))
+    for kind, note, message in report.flatten(["type", "note", "message"]):
+        if kind in ("schema-error", "field-error"):
+            continue  # reported per schema below, naming its file
+        if (note or message) not in seen:
+            seen.add(note or message)
+            problems.append(Problem(pkg_rel, note or message, "descriptor", None, None, fix))
+    for res in resources:
+        if not res.descriptor.get("schema"):
+            continue
+        try:
+            Schema.from_descriptor(copy.deepcopy(res.schema), datapackage_version=version)
+        except FrictionlessException as exc:
+            where = _rel(res.schema_file, root) if res.schema_file else pkg_rel
+            for reason in exc.reasons or [exc.error]:
+                problems.append(Problem(where, f"schema of resource '{res.name}': {reason.note or reason.message}",
+                                        "descriptor", None, None, fix))
     names = [r.name for r in resources]
     for name in {n for n in names if names.count(n) > 1}:
         problems.append(Problem(pkg_rel, f"two resources are named '{name}'", "descriptor", None, None,
@@ -175,7 +187,7 @@ def _descriptor_problems(pkg: dict[str, Any], resources: list[dp.Resource], pkg_
 # cells
 
 
-def _fields_for_casting(schema: dict[str, Any]):
+def _fields_for_casting(schema: dict[str, Any], version: str | None):
     """frictionless Field objects of `schema`, with primary-key fields required (Table Schema v2:
     "their use in the primary key is equivalent to adding required: true")."""
     from frictionless import Schema
@@ -186,7 +198,7 @@ def _fields_for_casting(schema: dict[str, Any]):
     for f in desc.get("fields", []):
         if f.get("name") in pk:
             f.setdefault("constraints", {})["required"] = True
-    return Schema.from_descriptor(desc).fields
+    return Schema.from_descriptor(desc, datapackage_version=version).fields
 
 
 def _type_message(raw: str, f: dict[str, Any]) -> str:
@@ -228,12 +240,15 @@ def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[st
         sink.add(f"'{raw}' is not an allowed value{hint}", "enum",
                  f"use one of: {', '.join(map(str, c['enum']))}; a new code must be added to the schema first", line, h)
     elif name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        lo = c.get("minimum", c.get("exclusiveMinimum"))
-        hi = c.get("maximum", c.get("exclusiveMaximum"))
-        span = (f"from {lo} " if lo is not None else "") + (f"to {hi}" if hi is not None else "")
+        if "minimum" in c and "maximum" in c:
+            span = f"ranges from {c['minimum']} to {c['maximum']}"
+        else:
+            bounds = {"minimum": "at least", "exclusiveMinimum": "above", "maximum": "at most",
+                      "exclusiveMaximum": "below"}
+            span = "must be " + " and ".join(f"{w} {c[k]}" for k, w in bounds.items() if k in c)
         word = {"minimum": "below the minimum", "maximum": "above the maximum",
                 "exclusiveMinimum": "not above the exclusive minimum", "exclusiveMaximum": "not below the exclusive maximum"}
-        sink.add(f"{raw.strip()} is {word[name]} {c[name]}", name, f"check the value; '{h}' ranges {span.strip()}", line, h)
+        sink.add(f"{raw.strip()} is {word[name]} {c[name]}", name, f"check the value; '{h}' {span}", line, h)
     elif name == "pattern":
         sink.add(f"'{raw}' does not match the pattern {c['pattern']}", "pattern", "correct the value's form", line, h)
     elif name in ("minLength", "maxLength"):
@@ -242,14 +257,26 @@ def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[st
         sink.add(f"'{raw}' breaks the constraint {name} = {c.get(name)!r}", name, "correct the value", line, h)
 
 
+def _reader(field, desc: dict[str, Any]):
+    """frictionless' cell reader, plus `groupChar` for integers (Table Schema v2; frictionless 5
+    reads it for numbers only)."""
+    read = field.create_cell_reader()
+    group = desc.get("groupChar") if desc.get("type") == "integer" else None
+    if not group:
+        return read
+    missing = set(field.missing_values if field.has_defined("missing_values") else
+                  (field.schema.missing_values if field.schema else [""]))
+    return lambda raw: read(raw if raw in missing else raw.replace(group, ""))
+
+
 class _Caster:
     """Casts one row's raw cells to logical values with frictionless' cell readers (cached per
     distinct raw value for repetitive columns) and reports type and constraint problems."""
 
-    def __init__(self, schema: dict[str, Any]):
-        self.schema = schema
+    def __init__(self, schema: dict[str, Any], version: str | None = None):
+        self.schema, self.version = schema, version
         self.fdescs = list(schema.get("fields", []))
-        self.readers = [f.create_cell_reader() for f in _fields_for_casting(schema)]
+        self.readers = [_reader(f, d) for f, d in zip(_fields_for_casting(schema, version), self.fdescs)]
         self.caches: list[dict[str, tuple[Any, Any]]] = [{} for _ in self.readers]
         pk = schema.get("primaryKey") or []
         self.pk = [pk] if isinstance(pk, str) else list(pk)
@@ -494,7 +521,7 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
     quiet = only is not None
     names = [f["name"] for f in caster.fdescs]
     try:
-        with Resource(desc, basepath=str(res.base)) as resource:
+        with Resource(desc, basepath=str(res.base), datapackage_version=caster.version) as resource:
             if not quiet:
                 for err in resource.header.errors:
                     sink.add(err.message, "header", "make the header match the schema's fields", 1,
@@ -724,8 +751,8 @@ def _open_rows(res: dp.Resource, caster: _Caster, sink: _Sink):
     return lambda only=None: _frictionless_rows(res, caster, sink, only)
 
 
-def _check_resource(res: dp.Resource, root: Path, pkg_rel: str,
-                    fk_wanted: list[tuple[str, ...]]) -> tuple[list[Problem], _Checks | None]:
+def _check_resource(res: dp.Resource, root: Path, pkg_rel: str, fk_wanted: list[tuple[str, ...]],
+                    version: str | None) -> tuple[list[Problem], _Checks | None]:
     rel = _key(res, root, pkg_rel)
     sink = _Sink(rel)
     if len(res.paths) == 1 and res.files():
@@ -740,7 +767,7 @@ def _check_resource(res: dp.Resource, root: Path, pkg_rel: str,
             names = [f.get("name") for f in res.fields]
             sink.add("the file is empty", "not empty", f"restore the data; the header must be: {','.join(names)}")
             return sink.done(), None
-    caster = _Caster(res.schema)
+    caster = _Caster(res.schema, version)
     checks = _Checks(res, caster, sink, fk_wanted)
     rows = _open_rows(res, caster, sink)
     try:
@@ -753,9 +780,10 @@ def _check_resource(res: dp.Resource, root: Path, pkg_rel: str,
     return sink.done(), checks
 
 
-def _key_values(res: dp.Resource, wanted: list[tuple[str, ...]]) -> dict[tuple[str, ...], set[tuple]]:
+def _key_values(res: dp.Resource, wanted: list[tuple[str, ...]],
+                version: str | None) -> dict[tuple[str, ...], set[tuple]]:
     """The logical values of some key fields of a resource that is not being re-checked."""
-    caster = _Caster(res.schema)
+    caster = _Caster(res.schema, version)
     sink = _Sink("")
     out: dict[tuple[str, ...], set[tuple]] = {k: set() for k in wanted}
     try:
@@ -826,7 +854,10 @@ def validate_changed(datapackage: Path, root: Path, previous: Mapping[str, str] 
     root = Path(root)
     pkg_rel = _rel(datapackage, root)
     pkg, resources = dp.load(datapackage, root)
-    problems = _descriptor_problems(pkg, resources, pkg_rel, root)
+    from frictionless import Package
+
+    version = Package.effective_datapackage_version(pkg, None)  # "v1" unless $schema says otherwise
+    problems = _descriptor_problems(pkg, resources, pkg_rel, root, version)
     if problems:
         return Outcome(problems, {})
     digests = _digests(resources, root, pkg_rel, sha or _sha_file)
@@ -845,14 +876,14 @@ def validate_changed(datapackage: Path, root: Path, previous: Mapping[str, str] 
                 wanted[target].append(k)
     results: dict[str, tuple[list[Problem], _Checks | None]] = {}
     for r in todo:
-        results[r.name] = _check_resource(r, root, pkg_rel, wanted.get(r.name, []))
+        results[r.name] = _check_resource(r, root, pkg_rel, wanted.get(r.name, []), version)
     key_sets: dict[str, dict[tuple[str, ...], set[tuple]]] = {}
     for name, ks in wanted.items():
         if name in todo_names:
             checks = results[name][1]
             key_sets[name] = checks.key_sets if checks else {}
         else:
-            key_sets[name] = _key_values(by_name[name], ks)
+            key_sets[name] = _key_values(by_name[name], ks, version)
     failed: set[str] = set()
     for r in todo:
         found, checks = results[r.name]
