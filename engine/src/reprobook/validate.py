@@ -420,10 +420,14 @@ def _match_header(labels: list[str], fdescs: list[dict[str, Any]], schema: dict[
     return [labels.index(n) if n in labels else None for n in names]
 
 
-def _csv_rows(res: dp.Resource, path: Path, caster: _Caster, sink: _Sink,
-              only: set[str] | None = None) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
+Row = tuple[int, dict[str, Any], frozenset[str]]  # (line, field -> logical value, fields already reported)
+NO_FLAGS: frozenset[str] = frozenset()
+
+
+def _csv_rows(res: dp.Resource, path: Path, caster: _Caster, sink: _Sink, only: set[str] | None = None) -> Iterator[Row]:
     """Typed rows of a local CSV; header, row-length, type and cell-constraint problems go to `sink`.
-    `only` limits casting to these fields (the others are None) and silences problems."""
+    A cell that cannot be cast is None. `only` limits casting to these fields (the others are
+    None) and silences problems."""
     fdescs = caster.fdescs
     names = [f["name"] for f in fdescs]
     d = dp.dialect(res)
@@ -441,70 +445,54 @@ def _csv_rows(res: dp.Resource, path: Path, caster: _Caster, sink: _Sink,
         width = len(labels)
     else:
         index = list(range(len(names)))
-    wanted = [i for i, n in enumerate(names) if only is None or n in only]
+    # (field index, name, column, reader, cache, missing values) for every field read
+    plan = [(i, names[i], index[i], caster.readers[i], caster.caches[i], caster.missing[i])
+            for i in range(len(names)) if index[i] is not None and (only is None or names[i] in only)]
+    check_blank = only is None
     for line, record in records:
         if len(record) != width:
-            if record == [] or (quiet and len(record) < width):
-                if not quiet:
-                    sink.add("the row is blank", "blank row", "delete the empty line", line)
+            if quiet:
                 continue
-            if not quiet:
+            if record == []:
+                sink.add("the row is blank", "blank row", "delete the empty line", line)
+            else:
                 sink.add(f"row has {len(record)} values, the header has {width}", "row length",
                          "give every row one value per column (empty cells allowed); a truncated last line "
                          "needs its missing values", line)
             continue
-        typed: dict[str, Any] = dict.fromkeys(names)
-        raws: dict[str, str] = {}
-        blank = True
-        problems: list[tuple[str, Any, str, dict]] = []
-        for i in wanted:
-            col = index[i]
-            if col is None:  # a field the file may leave out (fieldsMatch superset/partial)
-                continue
+        typed = dict.fromkeys(names)
+        blank = check_blank
+        found = None
+        for i, name, col, read, cache, missing in plan:
             raw = record[col]
-            raws[names[i]] = raw
-            value, notes = caster.cast(i, raw)
-            if value is not None or (notes and "type" in notes) or raw not in caster.missing[i]:
+            hit = cache.get(raw)
+            if hit is None:
+                hit = read(raw)
+                if len(cache) < CACHE_CELLS:
+                    cache[raw] = hit
+            value, notes = hit
+            typed[name] = value
+            if blank and (value is not None or raw not in missing or (notes and "type" in notes)):
                 blank = False
-            typed[names[i]] = value
             if notes and not quiet:
-                problems.append((names[i], value, raw, notes))
-        if blank and only is None and len(wanted) == len(names):
+                (found := found or []).append((i, name, value, raw, notes))
+        if blank:
             sink.add("the row is blank", "blank row", "delete the empty row, or fill it in", line)
             continue
-        for name, value, raw, notes in problems:
-            f = fdescs[names.index(name)]
+        if not found:
+            yield line, typed, NO_FLAGS
+            continue
+        for i, name, value, raw, notes in found:
+            f = fdescs[i]
             if "type" in notes:
                 sink.add(_type_message(raw, f), f"type {f.get('type', 'any')}", "correct the value", line, name)
-                typed[name] = _INVALID
             else:
                 for cname in notes:
                     _constraint_problem(sink, cname, value, raw, f, line, caster.pk)
-                typed[name] = _Flagged(value)
-        yield line, typed, raws
+        yield line, typed, frozenset(x[1] for x in found)
 
 
-class _Flagged:
-    """A logical value that already broke a field constraint: integrity checks use `.value`,
-    the unit rule skips it (one problem per cell)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any):
-        self.value = value
-
-
-_INVALID = object()  # a cell that could not be cast
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, _Flagged):
-        return v.value
-    return None if v is _INVALID else v
-
-
-def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set[str] | None = None,
-                       ) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
+def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set[str] | None = None) -> Iterator[Row]:
     """Typed rows of any other resource, read by frictionless; the integrity checks (keys,
     uniqueness) are left to the caller, as for CSV files."""
     from frictionless import FrictionlessException, Resource
@@ -550,10 +538,8 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
                             sink.add(err.message, kind, "correct the value", line, col)
                     if any(e.type == "blank-row" for e in row.errors):
                         continue
-                flagged = {getattr(e, "field_name", None) for e in row.errors}
-                typed = {n: (_Flagged(row.get(n)) if n in flagged else row.get(n)) for n in names}
-                raws = {n: ("" if row.get(n) is None else str(row.get(n))) for n in names}
-                yield line, typed, raws
+                flagged = frozenset(getattr(e, "field_name", None) for e in row.errors) - {None}
+                yield line, {n: row.get(n) for n in names}, flagged
     except FrictionlessException as exc:
         if not quiet:
             sink.add(f"cannot read the data: {exc.error.message}", "read",
@@ -593,8 +579,8 @@ class _Keyed:
     seen: _HashSet = dc_field(default_factory=_HashSet)
 
     def key(self, typed: dict[str, Any]) -> tuple | None:
-        values = tuple(_plain(typed[f]) for f in self.fields)
-        return None if any(v is None for v in values) else values
+        values = tuple([typed[f] for f in self.fields])
+        return None if None in values else values
 
 
 class _Checks:
@@ -627,7 +613,8 @@ class _Checks:
         self.key_sets: dict[tuple[str, ...], set[tuple]] = {k: set() for k in fk_wanted}
         self.totals = [(rule, {}) for rule in schema.get("totals") or []]
 
-    def row(self, line: int, typed: dict[str, Any], raws: dict[str, str]) -> None:
+    def row(self, line: int, typed: dict[str, Any], flagged: frozenset[str]) -> None:
+        """Check one row; `flagged` names the cells whose problems were already reported."""
         sink = self.sink
         for k in self.keyed:
             key = k.key(typed)
@@ -635,45 +622,38 @@ class _Checks:
                 k.seen.add(key)
         for name, allowed in self.categories.items():
             v = typed[name]
-            if v is not None and not isinstance(v, _Flagged) and v is not _INVALID and v not in allowed:
-                sink.add(f"'{raws[name]}' is not one of the field's categories", "categories",
+            if v is not None and name not in flagged and v not in allowed:
+                sink.add(f"'{v}' is not one of the field's categories", "categories",
                          f"use one of: {', '.join(map(str, allowed))}", line, name)
         for name, unit in self.units.items():
-            self._unit(line, name, typed[name], unit)
+            if name not in flagged:
+                self._unit(line, name, typed[name], unit)
         for name, ufield in self.unit_fields.items():
-            self._unit(line, name, typed[name], units.lookup(_plain(typed[ufield])), via=ufield)
+            if name not in flagged:
+                self._unit(line, name, typed[name], units.lookup(typed[ufield]), via=ufield)
         for name, missing in self.text:
-            raw = raws.get(name)
-            if raw in dp.NA_SPELLINGS and raw not in missing and raw not in self.enums[name]:
-                f = self.fdescs[name]
-                required = f.get("constraints", {}).get("required")
-                sink.add(f"'{raw}' is text here, not a missing value (this schema's missing values are "
-                         f"{sorted(missing)}), but pandas, R and spreadsheets read it as missing",
-                         "missing value spelled as text",
-                         ("fill in the value: the column is required" if required else
-                          "leave the cell empty if the value is missing")
-                         + f"; if '{raw}' means missing in this file, list it in the schema's missingValues; "
-                         f"if it is a real value, list it in the field's enum", line, name)
+            v = typed[name]  # a text cell's logical value is its text (None when missing)
+            if isinstance(v, str) and v in dp.NA_SPELLINGS and name not in flagged and v not in self.enums[name]:
+                self._na_text(line, name, v, missing)
         for fk, fields, seen in self.fks:
-            values = tuple(_plain(typed[f]) for f in fields)
-            if any(v is not None for v in values):
+            values = tuple([typed[f] for f in fields])
+            if values != (None,) * len(values):
                 entry = seen.get(values)
                 if entry is None:
                     seen[values] = [line, 1]
                 else:
                     entry[1] += 1
-        for fields, s in self.key_sets.items():
-            values = tuple(_plain(typed[f]) for f in fields)
-            if any(v is not None for v in values):
-                s.add(values)
+        for fields, found in self.key_sets.items():
+            values = tuple([typed[f] for f in fields])
+            if values != (None,) * len(values):
+                found.add(values)
         for rule, groups in self.totals:
-            cell = typed.get(rule["value"])
-            value = _plain(cell)
+            value = typed.get(rule["value"])
             if value is None:
                 continue
-            g = groups.setdefault(tuple(_plain(typed.get(b)) for b in rule.get("by", [])),
+            g = groups.setdefault(tuple(typed.get(b) for b in rule.get("by", [])),
                                   {"total": None, "sum": 0, "n": 0, "flagged": False})
-            col = _plain(typed.get(rule["column"]))
+            col = typed.get(rule["column"])
             if col == rule["total"]:
                 g["total"] = (line, value)
             elif col in rule["parts"]:
@@ -681,10 +661,20 @@ class _Checks:
                 g["n"] += 1
             else:
                 continue
-            g["flagged"] |= isinstance(cell, _Flagged)  # already reported: do not report the sum too
+            g["flagged"] |= rule["value"] in flagged  # already reported: do not report the sum too
+
+    def _na_text(self, line: int, name: str, raw: str, missing: set[str]) -> None:
+        required = self.fdescs[name].get("constraints", {}).get("required")
+        self.sink.add(f"'{raw}' is text here, not a missing value (this schema's missing values are "
+                      f"{sorted(missing)}), but pandas, R and spreadsheets read it as missing",
+                      "missing value spelled as text",
+                      ("fill in the value: the column is required" if required else
+                       "leave the cell empty if the value is missing")
+                      + f"; if '{raw}' means missing in this file, list it in the schema's missingValues; "
+                      "if it is a real value, list it in the field's enum", line, name)
 
     def _unit(self, line: int, name: str, value: Any, unit: units.Unit | None, via: str | None = None) -> None:
-        if unit is None or value is None or isinstance(value, _Flagged) or value is _INVALID:
+        if unit is None or value is None:
             return
         why = unit.violation(value)
         if why:
@@ -694,7 +684,7 @@ class _Checks:
                           + ("; a change or growth rate is 'percent change'" if unit.name == "percent" else ""),
                           line, name)
 
-    def duplicates(self, rows: Callable[[set[str]], Iterator[tuple[int, dict[str, Any], dict[str, str]]]]) -> None:
+    def duplicates(self, rows: Callable[[set[str]], Iterator[Row]]) -> None:
         """Second pass, only over the rows whose key hash was seen twice: report exact duplicates."""
         todo = [(k, k.seen.candidates()) for k in self.keyed]
         todo = [(k, c) for k, c in todo if c]
@@ -771,8 +761,8 @@ def _check_resource(res: dp.Resource, root: Path, pkg_rel: str, fk_wanted: list[
     checks = _Checks(res, caster, sink, fk_wanted)
     rows = _open_rows(res, caster, sink)
     try:
-        for line, typed, raws in rows():
-            checks.row(line, typed, raws)
+        for line, typed, flagged in rows():
+            checks.row(line, typed, flagged)
         checks.duplicates(rows)
     except _Abort:
         return sink.done(), None
@@ -789,8 +779,8 @@ def _key_values(res: dp.Resource, wanted: list[tuple[str, ...]],
     try:
         for _, typed, _ in _open_rows(res, caster, sink)({f for k in wanted for f in k}):
             for k, s in out.items():
-                values = tuple(_plain(typed[f]) for f in k)
-                if any(v is not None for v in values):
+                values = tuple([typed[f] for f in k])
+                if values != (None,) * len(values):
                     s.add(values)
     except _Abort:
         pass
