@@ -1,4 +1,4 @@
-"""Bibliography checks (bibtexparser 2): syntax, duplicates, cited keys, required fields, DOI/URL form,
+r"""Bibliography checks (bibtexparser 2): syntax, duplicates, cited keys, required fields, DOI/URL form,
 cross-references.
 
 Entries holding the field `incomplete` (the documented marker for entries that a source
