@@ -425,3 +425,24 @@ def test_memory_stays_flat_as_rows_grow(tmp_path):
     small, large = peak(4_000), peak(20_000)
     per_row = (large - small) / 16_000
     assert per_row < 40, f"peak memory grew by {per_row:.0f} bytes a row; rows must not be kept"
+
+
+def test_a_project_without_a_data_package_passes_the_input_checks(mini):
+    """The build's input checks (data package, bibliography) run only for the files that exist."""
+    from reprobook import build
+    from reprobook.paths import Paths
+    from reprobook.testing import run_cli
+
+    (mini / "data" / "datapackage.json").unlink()
+    assert not (mini / "references.bib").exists()
+    build.check_inputs(Paths(mini))
+    proc = run_cli(mini, "validate", check=True)
+    assert "no data/datapackage.json, nothing to validate" in proc.stdout
+
+
+def test_the_engine_fixture_data_is_valid_and_a_bad_cell_is_reported(mini):
+    pkg = mini / "data" / "datapackage.json"
+    assert validate.validate(pkg, mini) == []
+    (mini / "data" / "numbers.csv").write_text("group,value\na,1\nb,-2\nc,1.5\n")
+    found = [(p.row, p.column, p.rule) for p in validate.validate(pkg, mini)]
+    assert found == [(3, "value", "minimum"), (4, "value", "unit range")]  # a count is whole
