@@ -73,7 +73,8 @@ def is_remote(path: str) -> bool:
     return "://" in path
 
 
-def _rel(path: Path, root: Path) -> str:
+def rel_path(path: Path, root: Path) -> str:
+    """`path` relative to `root` (posix), or as given when it lies outside."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -81,7 +82,7 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def read_json(path: Path, root: Path) -> Any:
-    rel = _rel(path, root)
+    rel = rel_path(path, root)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -100,7 +101,7 @@ def load(datapackage: Path, root: Path) -> tuple[dict[str, Any], list[Resource]]
     Returns (package descriptor, resources). Raises DataError when the descriptor or a
     schema file cannot be read (the message names the file and the resource).
     """
-    rel = _rel(datapackage, root)
+    rel = rel_path(datapackage, root)
     if not datapackage.is_file():
         raise DataError(f"{rel} not found; it lists the data files and their schemas. A project without one "
                         "builds without data validation; create it to have every data file checked")
@@ -122,8 +123,13 @@ def load(datapackage: Path, root: Path) -> tuple[dict[str, Any], list[Resource]]
             if not schema_file.is_file():
                 raise DataError(f"{rel}: resource '{name}' names schema {schema}, which does not exist")
             schema = read_json(schema_file, root)
-        resources.append(Resource(name, {**res, "schema": schema} if schema is not None else dict(res), base,
-                                  schema_file))
+        desc = {**res, "schema": schema} if schema is not None else dict(res)
+        if isinstance(res.get("dialect"), str):  # a dialect given by path, like a schema
+            if is_remote(res["dialect"]):
+                raise DataError(f"{rel}: resource '{name}' takes its dialect from {res['dialect']}; save it next to "
+                                "datapackage.json and give its relative path")
+            desc["dialect"] = read_json(base / res["dialect"], root)
+        resources.append(Resource(name, desc, base, schema_file))
     return pkg, resources
 
 

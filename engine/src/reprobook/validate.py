@@ -35,7 +35,6 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field as dc_field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +48,6 @@ SPEC = "https://datapackage.org/standard/table-schema/"
 
 FAST_DIALECT_KEYS = {"$schema", "header", "headerRows", "delimiter", "lineTerminator", "quoteChar", "doubleQuote",
                      "escapeChar", "skipInitialSpace", "csvddfVersion"}
-NAME_MATCH = {"equal", "subset", "superset", "partial"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +86,7 @@ class _Sink:
 
 
 def _rel(path: Path, root: Path) -> str:
-    return dp._rel(path, root)
+    return dp.rel_path(path, root)
 
 
 def _key(res: dp.Resource, root: Path, pkg_rel: str) -> str:
@@ -293,7 +291,7 @@ class _Caster:
 
 
 # ---------------------------------------------------------------------------------------------
-# row sources: (line, {field: logical value}, {field: raw text}) per data row
+# row sources: (line, {field: logical value}, fields already reported) per data row
 
 
 def _fast_path(res: dp.Resource) -> bool:
