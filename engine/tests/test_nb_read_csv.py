@@ -104,3 +104,15 @@ def test_a_value_that_cannot_be_converted_is_a_clear_error(project):
     package(project, "t", "n\nfive\n", {"fields": [{"name": "n", "type": "integer"}]})
     with pytest.raises(DataError, match=r"data/t.csv, column 'n': cannot read it as integer"):
         nb.read_csv("data/t.csv")
+
+
+def test_dialect_of_the_resource(project):
+    data = project / "data"
+    data.mkdir()
+    (data / "t.csv").write_text("# a comment, not data\na;b\n1;x # kept\n;y\n", encoding="utf-8")
+    pkg = {"name": "t", "resources": [{"name": "t", "path": "t.csv", "dialect": {"delimiter": ";", "commentChar": "#"},
+                                       "schema": {"fields": [{"name": "a", "type": "integer"}, {"name": "b"}]}}]}
+    (data / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+    assert validate.validate(data / "datapackage.json", project) == []
+    df = nb.read_csv("data/t.csv")
+    assert df["a"].tolist()[0] == 1 and pd.isna(df["a"].iloc[1]) and df["b"].tolist() == ["x # kept", "y"]

@@ -149,12 +149,18 @@ def read_csv(rel: str, **kw: Any):
         "sep": d.get("delimiter", "\t" if str(res.paths[0]).lower().endswith(".tsv") else ","),
         "quotechar": d.get("quoteChar", '"'), "doublequote": d.get("doubleQuote", True),
         "escapechar": d.get("escapeChar"), "skipinitialspace": d.get("skipInitialSpace", False),
-        "comment": d.get("commentChar"),
     }
     if d.get("header", True) is False:
         opts.update(header=None, names=names)
     user_dtype = kw.pop("dtype", None)
-    df = pd.read_csv(path, **{**opts, **kw})
+    source: Any = path
+    if d.get("commentChar"):  # rows whose first characters are commentChar are not data (Table Dialect)
+        import io
+
+        with open(path, encoding=opts["encoding"], newline="") as fh:
+            source = io.StringIO("".join(line for line in fh if not line.startswith(d["commentChar"])))
+        del opts["encoding"]
+    df = pd.read_csv(source, **{**opts, **kw})
     schema_missing = dp.missing_values(schema, {})
     for col in df.columns:
         if col not in names:  # a column the schema leaves out (fieldsMatch subset): schema-level rule
