@@ -117,6 +117,7 @@ def test_doi_written_as_a_link_gets_the_bare_doi(tmp_path):
     assert p.rule == "DOI syntax" and p.fix == "write doi = {10.1000/abc_def}, the bare DOI"
 
 
+@pytest.mark.slow
 def test_the_book_renders_what_bibcheck_lets_through(tmp_path):
     """One Sphinx build with the book's bibliography stack (myst, sphinxcontrib-bibtex, pybtex 'plain'):
     the unescaped DOI and URL become working links, the flattened crossref entry renders in full,
