@@ -1,8 +1,18 @@
-"""Bibliography checks (bibtexparser 2): syntax, duplicates, cited keys, required fields, DOI/URL form.
+r"""Bibliography checks (bibtexparser 2): syntax, duplicates, cited keys, required fields, DOI/URL form,
+cross-references.
 
 Entries holding the field `incomplete` (the documented marker for entries that a source
 supports only in part, e.g. an author-year citation) are exempt from the required-field
 rule and listed in the report instead, never padded.
+
+`crossref` is resolved as BibTeX does: an entry inherits every field it lacks from the entry it
+names (one level; BibTeX allows no nesting), and the required fields are checked on the result.
+The book's bibliography is rendered by pybtex (through sphinxcontrib-bibtex, for HTML and PDF
+alike), which does not resolve `crossref`: an entry that would inherit fields is therefore
+rejected, and the message lists the exact fields to copy into it.
+
+DOI and URL fields are verbatim (they become links as written): LaTeX escapes such as `\_` or
+`\%` break the link, so they are rejected with the unescaped value to write instead.
 """
 from __future__ import annotations
 
@@ -25,6 +35,12 @@ REQUIRED = {
     "unpublished": [("author",), ("title",), ("note",)],
     "misc": [("author", "title", "howpublished", "note")],
 }
+VERBATIM = ("doi", "url")
+# LaTeX spellings of characters that DOIs and URLs hold as themselves
+LATEX_ESCAPES = [(r"\textunderscore{}", "_"), (r"\textunderscore", "_"), (r"{\_}", "_"), (r"\_", "_"),
+                 (r"{\%}", "%"), (r"\%", "%"), (r"\&", "&"), (r"\#", "#"), (r"\$", "$"),
+                 (r"{\textasciitilde}", "~"), (r"\textasciitilde{}", "~"), (r"\textasciitilde", "~"),
+                 (r"\~{}", "~"), (r"$\sim$", "~"), (r"\slash{}", "/"), (r"\slash", "/")]
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 URL = re.compile(r"^https?://[^\s{}<>\"]+$")
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
@@ -50,6 +66,75 @@ class BibReport:
         return "\n".join(lines) + "\n"
 
 
+def unescape_latex(value: str) -> str:
+    """`value` with the LaTeX escapes of LATEX_ESCAPES replaced by the characters they stand for
+    and an enclosing \\url{...} removed; other markup is left in place."""
+    m = re.fullmatch(r"\\url\{(.*)\}", value.strip())
+    if m:
+        value = m.group(1)
+    for latex, char in LATEX_ESCAPES:
+        value = value.replace(latex, char)
+    return value
+
+
+def resolve_crossrefs(entries: dict[str, dict[str, str]]) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]],
+                                                                   dict[str, str]]:
+    """Fields of each entry after BibTeX's `crossref` inheritance.
+
+    entries: key -> {field (lower case): value}. Returns (resolved fields per key, inherited
+    fields per key (only entries that inherit something), problem per key: the cross-referenced
+    key is missing or itself cross-references (BibTeX allows one level)). Keys match
+    case-insensitively, as in BibTeX.
+    """
+    by_lower = {k.lower(): k for k in entries}
+    resolved, inherited, problems = {}, {}, {}
+    for key, fields in entries.items():
+        parent_key = fields.get("crossref", "").strip()
+        if not parent_key:
+            resolved[key] = fields
+            continue
+        parent = by_lower.get(parent_key.lower())
+        if parent is None:
+            problems[key] = f"crossref = {{{parent_key}}}, but no entry has the key '{parent_key}'"
+            resolved[key] = fields
+            continue
+        if entries[parent].get("crossref"):
+            problems[key] = (f"crossref = {{{parent_key}}}, which itself cross-references "
+                             f"'{entries[parent]['crossref']}'; BibTeX resolves one level only")
+        gained = {f: v for f, v in entries[parent].items() if f not in fields and f != "crossref"}
+        if gained:
+            inherited[key] = gained
+        resolved[key] = {**gained, **fields}
+    return resolved, inherited, problems
+
+
+def _verbatim_problems(rel: str, key: str, fields: dict[str, str], line: int) -> list[Problem]:
+    """DOI and URL of one entry: no LaTeX markup, a bare DOI, an http(s) URL."""
+    problems = []
+    for name in VERBATIM:
+        value = fields.get(name)
+        if not value:
+            continue
+        rule = f"{name.upper()} syntax"
+        if "\\" in value or "{" in value:
+            plain = unescape_latex(value)
+            fix = (f"write {name} = {{{plain}}}: DOI and URL fields are taken as written, without LaTeX escapes"
+                   if "\\" not in plain and "{" not in plain else
+                   "remove the LaTeX markup: DOI and URL fields are taken as written")
+            problems.append(Problem(rel, f"entry '{key}': {name.upper()} '{value}' holds LaTeX markup, which would "
+                                    "break its link", rule, line, None, fix))
+        elif name == "doi" and not DOI.match(value):
+            bare = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.I)
+            fix = (f"write doi = {{{bare}}}, the bare DOI" if DOI.match(bare) else
+                   "write the bare DOI (10.NNNN/suffix) without https://doi.org/")
+            problems.append(Problem(rel, f"entry '{key}': DOI '{value}' is not of the form 10.NNNN/suffix", rule, line,
+                                    None, fix))
+        elif name == "url" and not URL.match(value):
+            problems.append(Problem(rel, f"entry '{key}': URL '{value}' is not an http(s) address", rule, line, None,
+                                    "write the full address starting with https://"))
+    return problems
+
+
 def citations(book: Path, root: Path) -> dict[str, list[str]]:
     cited: dict[str, list[str]] = {}
     for md in sorted(book.rglob("*.md")):
@@ -67,7 +152,9 @@ def analyse(bib: Path, book: Path, root: Path) -> BibReport:
     rel = bib.relative_to(root).as_posix() if bib.is_relative_to(root) else str(bib)
     problems: list[Problem] = []
     if not bib.is_file():
-        raise BibliographyError(f"{rel} not found; the book's bibliography must be there")
+        raise BibliographyError(f"{rel} not found. A book without a bibliography needs none: the build checks "
+                                "citations only when this file exists (then also remove bibtex_bibfiles from "
+                                "_config.yml and every {cite} role from the book)")
     try:
         text = bib.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -84,10 +171,21 @@ def analyse(bib: Path, book: Path, root: Path) -> BibReport:
                                     "check braces, commas and quotes of the entry starting here"))
     keys = {}
     incomplete = []
+    raw = {e.key: {f.key.lower(): str(f.value).strip() for f in e.fields} for e in lib.entries}
+    resolved, inherited, xref_problems = resolve_crossrefs(raw)
     for e in lib.entries:
         line = (e.start_line or 0) + 1
         keys[e.key] = line
-        fields = {f.key.lower(): str(f.value).strip() for f in e.fields}
+        fields = resolved[e.key]
+        if e.key in xref_problems:
+            problems.append(Problem(rel, f"entry '{e.key}': {xref_problems[e.key]}", "crossref", line, None,
+                                    "write the fields into the entry itself and delete its crossref line"))
+        elif e.key in inherited:
+            copy_ = ", ".join(f"{f} = {{{v}}}" for f, v in inherited[e.key].items())
+            problems.append(Problem(rel, f"entry '{e.key}' inherits {', '.join(inherited[e.key])} through crossref "
+                                    f"= {{{raw[e.key]['crossref']}}}, which the book's bibliography (pybtex) does not "
+                                    "resolve", "crossref", line, None,
+                                    f"copy into '{e.key}': {copy_}; then delete its crossref line"))
         if INCOMPLETE_FIELD in fields:
             incomplete.append((e.key, fields[INCOMPLETE_FIELD]))
         else:
@@ -97,12 +195,7 @@ def analyse(bib: Path, book: Path, root: Path) -> BibReport:
                                             f"{' or '.join(alternatives)}", "required fields", line, None,
                                             f"add it from the source, or, if no source gives it, add the field "
                                             f"'{INCOMPLETE_FIELD} = {{what is missing}}' instead of inventing it"))
-        if "doi" in fields and not DOI.match(fields["doi"]):
-            problems.append(Problem(rel, f"entry '{e.key}': DOI '{fields['doi']}' is not of the form 10.NNNN/suffix",
-                                    "DOI syntax", line, None, "write the bare DOI without https://doi.org/"))
-        if "url" in fields and not URL.match(fields["url"]):
-            problems.append(Problem(rel, f"entry '{e.key}': URL '{fields['url']}' is not an http(s) address",
-                                    "URL syntax", line, None, "write the full address starting with https://"))
+        problems += _verbatim_problems(rel, e.key, raw[e.key], line)
     cited = citations(book, root)
     for key, places in sorted(cited.items()):
         if key not in keys:

@@ -105,6 +105,10 @@ def _dispatch(args, paths) -> int:
     if cmd == "validate":
         from . import validate
 
+        if not paths.datapackage.is_file():
+            print(f"data: no {paths.rel(paths.datapackage.parent)}/{paths.datapackage.name}, nothing to validate "
+                  "(optional: a Frictionless data package there has every data file checked before a build)")
+            return 0
         validate.check(paths.datapackage, paths.root)
         print("data: all files match their schemas")
         return 0

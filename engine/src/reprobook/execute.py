@@ -38,6 +38,7 @@ class Task:
     preload: tuple[str, ...] = ()  # third-party modules a warm parent imports
     guard: bool = True
     source_date_epoch: str = "0"
+    datapackage: str = ""  # project-relative path of the data package ("" when there is none)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def kernel_extra_env(task: Task, jd: JobDir) -> dict[str, str]:
         "REPROBOOK_OUTPUT": str(jd.out),
         "REPROBOOK_INPUTS": json.dumps(task.inputs),
         "REPROBOOK_JOB": task.job,
+        "REPROBOOK_DATAPACKAGE": task.datapackage,
         "SOURCE_DATE_EPOCH": task.source_date_epoch,
         REPORT_ENV: str(jd.kernel_report),
         PARENT_ENV: str(os.getpid()),

@@ -211,3 +211,144 @@ def save_claim(name: str, holds: bool, statement: str, values: list[str] | tuple
     claims[name] = entry
     path.write_text(json.dumps(claims, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     return entry
+
+
+def read_csv(rel: str, **kw: Any):
+    """Read the declared input `rel` (a project-relative CSV path) as a pandas DataFrame, with
+    the one missing-value rule that validation uses and the types its Table Schema declares.
+
+    Missing values: a cell is missing (NaN/NA) exactly when its text is one of the field's
+    `missingValues` in the data package (field level, else schema level, default `[""]`, an
+    empty cell). pandas' default NA list (`NA`, `n/a`, `NULL`, `NaN`, ...) is off, so `n/a` in a
+    text column stays the text `n/a` (validation reports it unless the schema declares it).
+    A file the data package does not describe is read with `[""]` and pandas' type inference.
+
+    Types (for a file the data package describes; columns in the file's order):
+    string and every type below not listed -> `str`; integer, year -> `Int64` (nullable);
+    number -> `float64` (honouring bareNumber, groupChar, decimalChar; NaN/INF as written);
+    boolean -> `boolean` (trueValues/falseValues); date and datetime with the default format or a
+    strptime pattern -> `datetime64`. Other types (time, yearmonth, duration, geopoint, object,
+    array, list, any, format "any") stay text: convert them in the notebook.
+
+    `kw` is passed to `pandas.read_csv` and wins over the above (e.g. `usecols=[...]`,
+    `dtype={"code": "category"}`: a column given a dtype here is not converted).
+    Raises UndeclaredInput if `rel` is not a declared input of the job, and
+    `reprobook.errors.DataError` if a value the schema declares cannot be converted
+    (run `reprobook validate` first: what passes validation converts).
+
+        flows = nb.read_csv("data/trade_flows.csv")
+    """
+    import pandas as pd
+
+    from . import datapackage as dp
+
+    path = input_path(rel)
+    res = _resource_for(rel)
+    if res is None:
+        opts = {"keep_default_na": False, "na_values": dp.DEFAULT_MISSING_VALUES}
+        return pd.read_csv(path, **{**opts, **kw})
+    schema, fields = res.schema, res.fields
+    d = dp.dialect(res)
+    names = [f["name"] for f in fields]
+    opts: dict[str, Any] = {
+        "dtype": str, "keep_default_na": False,
+        "na_values": {f["name"]: dp.missing_values(schema, f) for f in fields},
+        "encoding": res.descriptor.get("encoding") or "utf-8",
+        "sep": d.get("delimiter", "\t" if str(res.paths[0]).lower().endswith(".tsv") else ","),
+        "quotechar": d.get("quoteChar", '"'), "doublequote": d.get("doubleQuote", True),
+        "escapechar": d.get("escapeChar"), "skipinitialspace": d.get("skipInitialSpace", False),
+    }
+    if d.get("header", True) is False:
+        opts.update(header=None, names=names)
+    user_dtype = kw.pop("dtype", None)
+    source: Any = path
+    if d.get("commentChar"):  # rows whose first characters are commentChar are not data (Table Dialect)
+        import io
+
+        with open(path, encoding=opts["encoding"], newline="") as fh:
+            source = io.StringIO("".join(line for line in fh if not line.startswith(d["commentChar"])))
+        del opts["encoding"]
+    df = pd.read_csv(source, **{**opts, **kw})
+    schema_missing = dp.missing_values(schema, {})
+    for col in df.columns:
+        if col not in names:  # a column the schema leaves out (fieldsMatch subset): schema-level rule
+            df[col] = df[col].mask(df[col].isin(schema_missing))
+    for f in fields:
+        name = f["name"]
+        if name not in df.columns or (user_dtype is not None and (not isinstance(user_dtype, dict) or name in user_dtype)):
+            continue
+        try:
+            df[name] = _convert(df[name], f)
+        except (ValueError, TypeError) as exc:
+            from .errors import DataError
+
+            raise DataError(f"{rel}, column '{name}': cannot read it as {f.get('type')} ({exc}); "
+                            "run `reprobook validate` and correct the value it names") from None
+    if user_dtype is not None:
+        df = df.astype(user_dtype)
+    return df
+
+
+def _resource_for(rel: str):
+    """The data-package resource that describes the project file `rel`, or None."""
+    from . import datapackage as dp
+
+    package = _datapackage()
+    if package is None or not package.is_file():
+        return None
+    _, resources = dp.load(package, _ROOT)
+    return dp.find_resource(resources, _ROOT / rel)
+
+
+def _datapackage() -> Path | None:
+    """The project's data package: the one the engine names (REPROBOOK_DATAPACKAGE, relative to
+    the root), or, by hand, the one pipeline.yml's settings name (default data/datapackage.json)."""
+    rel = os.environ.get("REPROBOOK_DATAPACKAGE")
+    if rel is not None:
+        return _ROOT / rel if rel else None
+    if (_ROOT / SPEC_FILE).is_file():
+        from .paths import Paths
+
+        return Paths.load(_ROOT).datapackage
+    return _ROOT / "data" / "datapackage.json"
+
+
+def _convert(col: Any, f: dict[str, Any]) -> Any:
+    """One text column (missing values already NA) as the pandas dtype its Table Schema field
+    declares, reading values as frictionless does (see `read_csv`)."""
+    import re
+
+    import pandas as pd
+
+    t, fmt = f.get("type", "any"), f.get("format", "default")
+    present = col.notna()
+    if t in ("integer", "year", "number"):
+        bare = None if f.get("bareNumber", True) else re.compile(r"((^[^-\d]*)|(\D*$))")
+        group, decimal = f.get("groupChar", ""), f.get("decimalChar", ".")
+
+        def number(cell: str) -> Any:
+            cell = cell.strip()
+            if bare:
+                cell = bare.sub("", cell)
+            if t != "year":
+                cell = cell.replace(group, "") if group else cell
+            if t == "number" and decimal != ".":
+                cell = cell.replace(decimal, ".")
+            return float(cell) if t == "number" else int(cell)
+
+        values = col[present].map(number)
+        out = pd.Series(pd.NA if t != "number" else float("nan"), index=col.index,
+                        dtype="Int64" if t != "number" else "float64")
+        out[present] = values.astype(out.dtype)
+        return out
+    if t == "boolean":
+        truth = {v: True for v in f.get("trueValues", ["true", "True", "TRUE", "1"])}
+        truth.update({v: False for v in f.get("falseValues", ["false", "False", "FALSE", "0"])})
+        bad = col[present & ~col.isin(list(truth))]
+        if len(bad):
+            raise ValueError(f"'{bad.iloc[0]}' is not a boolean")
+        return col.map(truth).astype("boolean")
+    if t in ("date", "datetime") and fmt != "any":
+        pattern = fmt if fmt != "default" else ("%Y-%m-%d" if t == "date" else "ISO8601")
+        return pd.to_datetime(col, format=pattern)
+    return col

@@ -105,6 +105,23 @@ class Planner:
         return self._resolvers[folder]
 
     # --- jobs ----------------------------------------------------------------------------------
+    def described_files(self) -> dict[str, list[str]]:
+        """Data file -> the data package files that describe it (the package and its schema file),
+        all project-relative; {} without a data package."""
+        pkg = self.paths.datapackage
+        if not pkg.is_file():
+            return {}
+        return self.store.fact("described", pkg, lambda p: _described(self.paths, p))
+
+    def implicit_inputs(self, job: Job) -> list[str]:
+        """Inputs a job has without declaring them: the data package files that describe its
+        declared data files (nb.read_csv reads types and missing values from them)."""
+        described = self.described_files()
+        out: set[str] = set()
+        for rel in job.inputs:
+            out.update(described.get(rel, []))
+        return sorted(out - set(job.inputs))
+
     def libraries(self, job: Job) -> tuple[str, ...]:
         """Modules the job's notebook imports that are not project code."""
         nb_path = self.paths.root / job.notebook
@@ -128,6 +145,8 @@ class Planner:
                               f"'parameters' cell of {job.notebook} does not declare; add a default for it there")
         producer = self.pipeline.producer_of()
         inputs: dict[str, str] = {}
+        for rel in self.implicit_inputs(job):
+            inputs[rel] = self.sha(root / rel)
         for rel in job.inputs:
             if rel in producer:
                 inputs[rel] = "job:" + keys[producer[rel]]
@@ -226,6 +245,27 @@ class Planner:
         if not exists:
             reasons = ["its output is missing"] + reasons
         return StepPlan(name, deps, CURRENT if not reasons else STALE, tuple(reasons))
+
+
+def _described(paths: Paths, package: Path) -> dict[str, list[str]]:
+    import json
+
+    try:
+        pkg = json.loads(package.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    base = package.parent
+    out: dict[str, list[str]] = {}
+    for res in pkg.get("resources", []) if isinstance(pkg, dict) else []:
+        files = res.get("path")
+        files = [files] if isinstance(files, str) else files if isinstance(files, list) else []
+        meta = [paths.rel(package)]
+        if isinstance(res.get("schema"), str) and (base / res["schema"]).is_file():
+            meta.append(paths.rel(base / res["schema"]))
+        for f in files:
+            if isinstance(f, str) and "://" not in f:
+                out[paths.rel(base / f)] = meta
+    return out
 
 
 def _describe(name: str) -> str:

@@ -37,7 +37,7 @@ class RunContext:
 
     def task(self, jp: JobPlan, folder: Path, parameters: dict[str, Any] | None = None) -> Task:
         paths = self.paths
-        inputs = {}
+        inputs = {rel: str(paths.root / rel) for rel in jp.record["inputs"] if not jp.record["inputs"][rel].startswith("job:")}
         for rel in jp.job.inputs:
             if rel in self.producer:
                 up = self.plans[self.producer[rel]]
@@ -50,7 +50,8 @@ class RunContext:
                     expected=tuple(jp.job.output_files()), values=jp.job.values, claims=jp.job.claims,
                     root=str(paths.root), folder=str(folder), code_dirs=tuple(str(d) for d in paths.code_dirs),
                     kernel_home=str(paths.kernel_home), timeout=timeout, warm=self.warm, preload=self.preload,
-                    guard=self.guard, source_date_epoch=self.source_date_epoch)
+                    guard=self.guard, source_date_epoch=self.source_date_epoch,
+                    datapackage=paths.rel(paths.datapackage) if paths.datapackage.is_file() else "")
 
 
 @dataclass
