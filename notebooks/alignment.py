@@ -20,8 +20,8 @@ import pandas as pd
 from reprobook import nb
 from multivector import alignment
 
-events = pd.read_csv(nb.input_path("data/alignment_events.csv"))
-orgs = pd.read_csv(nb.input_path("data/organisations.csv"))
+events = nb.read_csv("data/alignment_events.csv")
+orgs = nb.read_csv("data/organisations.csv")
 
 # %%
 nb.save_table("alignment_events", alignment.event_table(events, orgs, countries))

@@ -27,7 +27,7 @@ base = posixpath.dirname(datapackage)
 resources = sorted(package["resources"], key=lambda r: r["path"])
 schemas = {r["name"]: json.loads(nb.input_path(posixpath.join(base, r["schema"])).read_text(encoding="utf-8"))
            for r in resources}
-frames = {r["name"]: pd.read_csv(nb.input_path(posixpath.join(base, r["path"])), dtype=str, keep_default_na=False)
+frames = {r["name"]: nb.read_csv(posixpath.join(base, r["path"]), dtype=str)
           for r in resources}
 
 # %%

@@ -20,10 +20,10 @@ import pandas as pd
 from reprobook import nb
 from multivector import hedging
 
-dimensions = pd.read_csv(nb.input_path("data/hedging_dimensions.csv"))
-evidence = pd.read_csv(nb.input_path("data/hedging_evidence.csv"), dtype={"year": "Int64", "year_end": "Int64"})
-elements = pd.read_csv(nb.input_path("data/hedging_elements.csv"))
-markets = pd.read_csv(nb.input_path("data/export_markets.csv"))
+dimensions = nb.read_csv("data/hedging_dimensions.csv")
+evidence = nb.read_csv("data/hedging_evidence.csv")
+elements = nb.read_csv("data/hedging_elements.csv")
+markets = nb.read_csv("data/export_markets.csv")
 
 # %%
 nb.save_table("hedging_framework", hedging.framework_table(dimensions))

@@ -23,8 +23,8 @@ import pandas as pd
 from reprobook import nb
 from multivector import hedging
 
-dimensions = pd.read_csv(nb.input_path("data/hedging_dimensions.csv"))
-evidence = pd.read_csv(nb.input_path("data/hedging_evidence.csv"), dtype={"year": "Int64", "year_end": "Int64"})
+dimensions = nb.read_csv("data/hedging_dimensions.csv")
+evidence = nb.read_csv("data/hedging_evidence.csv")
 
 # %%
 counts = hedging.matrix(evidence, dimensions, level)

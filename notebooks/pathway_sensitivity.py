@@ -22,11 +22,11 @@ import pandas as pd
 from reprobook import nb
 from multivector import pathways
 
-sens = pd.read_csv(nb.input_path("results/tables/pathway_sensitivity.csv"))
-demo = pd.read_csv(nb.input_path("data/demographics_1989.csv"))
-coding = pd.read_csv(nb.input_path("data/state_coding.csv"))
-rules = pd.read_csv(nb.input_path("data/pathway_rules.csv"))
-outcomes = pd.read_csv(nb.input_path("data/pathway_outcomes.csv"))
+sens = nb.read_csv("results/tables/pathway_sensitivity.csv")
+demo = nb.read_csv("data/demographics_1989.csv")
+coding = nb.read_csv("data/state_coding.csv")
+rules = nb.read_csv("data/pathway_rules.csv")
+outcomes = nb.read_csv("data/pathway_outcomes.csv")
 
 # %%
 band = pathways.matching_band(demo, coding, rules, outcomes)

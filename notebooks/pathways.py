@@ -24,11 +24,11 @@ import pandas as pd
 from reprobook import nb
 from multivector import pathways
 
-demo = pd.read_csv(nb.input_path("data/demographics_1989.csv"))
-coding = pd.read_csv(nb.input_path("data/state_coding.csv"))
-rules = pd.read_csv(nb.input_path("data/pathway_rules.csv"))
-outcomes = pd.read_csv(nb.input_path("data/pathway_outcomes.csv"))
-published = pd.read_csv(nb.input_path("data/published_values.csv"))
+demo = nb.read_csv("data/demographics_1989.csv")
+coding = nb.read_csv("data/state_coding.csv")
+rules = nb.read_csv("data/pathway_rules.csv")
+outcomes = nb.read_csv("data/pathway_outcomes.csv")
+published = nb.read_csv("data/published_values.csv")
 
 # %%
 pred = pathways.predict(demo, coding, rules, outcomes, homogeneity_threshold)

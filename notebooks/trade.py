@@ -29,9 +29,9 @@ from reprobook import nb
 from multivector import trade
 from multivector.countries import KAZAKHSTAN
 
-flows = pd.read_csv(nb.input_path(flows_csv))
-markets = pd.read_csv(nb.input_path(markets_csv))
-published = pd.read_csv(nb.input_path(published_csv))
+flows = nb.read_csv(flows_csv)
+markets = nb.read_csv(markets_csv)
+published = nb.read_csv(published_csv)
 
 # %% [markdown]
 # ## Tables

@@ -60,12 +60,22 @@ def run_checks(paths: Paths, plan, store: StateStore, on_event: Callable[[str], 
     for step in plan.checks:
         if step.state == CURRENT:
             continue
-        store.forget_step(step.name)
         if step.name == DATA_STEP:
             from . import validate
+            from .errors import DataError
 
-            validate.check(paths.datapackage, paths.root)
-        elif step.name == BIB_STEP:
+            old = store.step(step.name)
+            outcome = validate.validate_changed(paths.datapackage, paths.root, old.produced.get("passed", {}) if old else {})
+            if outcome.problems:  # keep what passed, so that the next run re-checks only the rest
+                store.record_step(step.name, {}, {"passed": outcome.digests})
+                store.save()
+                files = sorted({p.file for p in outcome.problems})
+                raise DataError(f"{len(outcome.problems)} problem(s) in {', '.join(files)}; nothing was run and "
+                                "results/ is unchanged", outcome.problems)
+            store.record_step(step.name, step.deps, {"passed": outcome.digests})
+            continue
+        store.forget_step(step.name)
+        if step.name == BIB_STEP:
             from . import bibcheck
 
             bibcheck.check(paths)

@@ -95,8 +95,9 @@ def read_json(path: Path, root: Path) -> Any:
                                  "fix the JSON at this line (a missing comma or a trailing comma is usual)")]) from None
 
 
-def load(datapackage: Path, root: Path) -> tuple[dict[str, Any], list[Resource]]:
-    """Read `datapackage` and resolve every resource's schema.
+def load(datapackage: Path, root: Path, only: Path | None = None) -> tuple[dict[str, Any], list[Resource]]:
+    """Read `datapackage` and resolve every resource's schema (with `only`, just the resources whose
+    local path is that file, so that a notebook reads no other resource's schema).
 
     Returns (package descriptor, resources). Raises DataError when the descriptor or a
     schema file cannot be read (the message names the file and the resource).
@@ -115,6 +116,9 @@ def load(datapackage: Path, root: Path) -> tuple[dict[str, Any], list[Resource]]
             raise DataError(f"{rel}: resource {i + 1} is not a JSON object")
         schema, schema_file = res.get("schema"), None
         name = res.get("name", f"#{i + 1}")
+        if only is not None and not (isinstance(res.get("path"), str) and not is_remote(res["path"])
+                                     and (base / res["path"]).resolve() == only.resolve()):
+            continue
         if isinstance(schema, str):
             if is_remote(schema):
                 raise DataError(f"{rel}: resource '{name}' takes its schema from {schema}; a build must not depend "

@@ -296,7 +296,7 @@ def _resource_for(rel: str):
     package = _datapackage()
     if package is None or not package.is_file():
         return None
-    _, resources = dp.load(package, _ROOT)
+    _, resources = dp.load(package, _ROOT, only=_ROOT / rel)
     return dp.find_resource(resources, _ROOT / rel)
 
 

@@ -260,8 +260,9 @@ def _described(paths: Paths, package: Path) -> dict[str, list[str]]:
         files = res.get("path")
         files = [files] if isinstance(files, str) else files if isinstance(files, list) else []
         meta = [paths.rel(package)]
-        if isinstance(res.get("schema"), str) and (base / res["schema"]).is_file():
-            meta.append(paths.rel(base / res["schema"]))
+        for key in ("schema", "dialect"):
+            if isinstance(res.get(key), str) and (base / res[key]).is_file():
+                meta.append(paths.rel(base / res[key]))
         for f in files:
             if isinstance(f, str) and "://" not in f:
                 out[paths.rel(base / f)] = meta
