@@ -8,10 +8,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-lock
 REF ?= HEAD
 SCHEDULER ?=
+TEST_WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 RB = $(BIN)/python -m reprobook $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
-.PHONY: help book test verify diff pdf bench status validate lock clean setup package certify
+.PHONY: help book test test-fast verify diff pdf bench status validate lock clean setup package certify
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,8 +45,11 @@ status: $(STAMP) ## dry run: which jobs are stale and why
 validate: $(STAMP) ## check data/ against its schemas
 	@$(BIN)/python -m reprobook validate
 
-test: $(STAMP) ## run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## run the whole test suite, on every core (what CI and the README run)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+test-fast: $(STAMP) ## the in-process tests only (no notebook execution, no book build): the edit loop
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile -q
 
 verify: $(STAMP) ## re-execute every notebook in a clean room and compare with results/manifest.json
 	@$(BIN)/python -m reprobook verify $(if $(SCHEDULER),--scheduler $(SCHEDULER),)

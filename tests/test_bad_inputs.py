@@ -79,6 +79,7 @@ def test_all_problems_in_a_file_are_reported_at_once(data_copy):
     assert {"enum", "type number", "minimum"} <= rules
 
 
+@pytest.mark.slow
 def test_build_stops_on_bad_data_with_no_traceback_and_keeps_results(mini):
     run_cli(mini, "build", "--no-book", check=True)
     before = tree_hashes(mini / "results")

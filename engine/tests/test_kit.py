@@ -43,6 +43,7 @@ def unpacked(archive: Path, dest: Path) -> Path:
     return package.unpack(archive, dest)
 
 
+@pytest.mark.slow
 def test_two_packages_are_byte_identical(project, tmp_path):
     first = package.build_package(Paths(project)).path.read_bytes()
     second = package.build_package(Paths(project)).path.read_bytes()
@@ -66,6 +67,7 @@ def test_two_packages_are_byte_identical(project, tmp_path):
     assert package.build_package(Paths(other)).path.read_bytes() != first
 
 
+@pytest.mark.slow
 def test_package_contents_sums_and_metadata(project, tmp_path):
     (project / "CITATION.cff").write_text(
         "cff-version: 1.2.0\nmessage: Cite it.\ntitle: A Mini Study\nversion: 1.2.3\nlicense: MIT\n"
@@ -110,6 +112,7 @@ def test_package_contents_sums_and_metadata(project, tmp_path):
     assert "Run times: none measured" in readme
 
 
+@pytest.mark.slow
 def test_readme_reports_run_times_of_the_last_run_never_the_record(project):
     (project / "_build").mkdir()
     (project / "_build/run.json").write_text(json.dumps({"started": "2026-02-03T04:05:06Z",
@@ -123,6 +126,7 @@ def test_readme_reports_run_times_of_the_last_run_never_the_record(project):
     assert "4.25" not in manifest
 
 
+@pytest.mark.slow
 def test_data_availability_comes_from_project_files_only(project):
     (project / "references.bib").write_text(
         "@article{doe2020counts,\n  author = {Doe, Jo},\n  title = {Counting {Things}},\n  journal = {J. Counts},\n"
@@ -149,6 +153,7 @@ def test_data_availability_comes_from_project_files_only(project):
     assert roe.document == "not included in this package"
 
 
+@pytest.mark.slow
 def test_ro_crate_lists_every_results_file_with_its_sha256(project, tmp_path):
     from rocrate.rocrate import ROCrate
 
@@ -180,6 +185,7 @@ def test_ro_crate_lists_every_results_file_with_its_sha256(project, tmp_path):
     assert {e.id for e in workflow_run["result"]} == set(results)
 
 
+@pytest.mark.slow
 def test_check_archive_names_altered_missing_and_added_files(project, tmp_path):
     top = unpacked(package.build_package(Paths(project)).path, tmp_path / "u")
     assert certify.check_archive(top) == len((top / "SHA256SUMS").read_text().splitlines())
@@ -202,6 +208,7 @@ def test_check_archive_names_altered_missing_and_added_files(project, tmp_path):
         certify.check_archive(top)
 
 
+@pytest.mark.slow
 def test_certify_stops_before_running_anything_when_a_data_file_was_edited(project, tmp_path, monkeypatch):
     top = unpacked(package.build_package(Paths(project)).path, tmp_path / "u")
     with open(top / "data/numbers.csv", "a") as fh:
@@ -264,6 +271,7 @@ def test_certify_reproduces_every_exhibit_of_the_archive(project, tmp_path):
     assert "results/values.json#grand_total" in html and "Results Reproduced" in html
 
 
+@pytest.mark.slow
 def test_certificate_of_a_mismatch_names_the_cells_and_is_not_certified(project):
     rows = [certify.Row("results/tables/totals.csv", "table", "totals", "mismatch", False,
                         ("group=b, column value: 5.0 -> 5.5",), "a" * 64, "b" * 64, "sums", 4.0),

@@ -433,9 +433,15 @@ def test_a_project_without_a_data_package_passes_the_input_checks(mini):
     from reprobook.paths import Paths
     from reprobook.testing import run_cli
 
+    from reprobook.state import StateStore
+
     (mini / "data" / "datapackage.json").unlink()
     assert not (mini / "references.bib").exists()
-    build.check_inputs(Paths(mini))
+    paths = Paths.load(mini)
+    store = StateStore(paths.state)
+    _, plan = build.load_plan(paths, store, with_book=False)
+    assert plan.checks == ()  # nothing to check, and nothing fails
+    build.run_checks(paths, plan, store)
     proc = run_cli(mini, "validate", check=True)
     assert "no data/datapackage.json, nothing to validate" in proc.stdout
 
