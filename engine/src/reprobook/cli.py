@@ -8,10 +8,14 @@ import sys
 from .errors import ReprobookError
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser: every subcommand and option (the adopter's guide is generated from it)."""
     parser = argparse.ArgumentParser(prog="reprobook", description="Reproducible book builds: notebooks -> results/ -> book.")
     parser.add_argument("-C", "--project", help="project folder (default: the nearest folder with pipeline.yml)")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    i = sub.add_parser("init", help="write a small working project into a new or empty folder")
+    i.add_argument("directory", metavar="DIR", help="the folder to create (it must not exist, or be empty)")
 
     b = sub.add_parser("build", help="run stale jobs, update results/, build the HTML book")
     b.add_argument("--scheduler", default=None, help="'local' (default) or a Dask scheduler address")
@@ -23,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("validate", help="check data/ against its schemas")
 
     r = sub.add_parser("run", help="run one job into a scratch folder (never into results/)")
-    r.add_argument("job")
+    r.add_argument("job", help="the job's name in pipeline.yml")
     r.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="override a parameter (a literal)")
 
     v = sub.add_parser("verify", help="re-execute everything in a clean room and compare with the record")
@@ -31,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--scheduler", default=None)
 
     d = sub.add_parser("diff", help="what changed in results/ since a git revision")
-    d.add_argument("ref", nargs="?", default="HEAD")
+    d.add_argument("ref", nargs="?", default="HEAD", help="a git commit, branch or tag to compare with")
 
     sub.add_parser("pdf", help="build the PDF book into _build/pdf/book.pdf (needs TeX Live)")
     sub.add_parser("readme", help="regenerate the README's list of tables and figures from the manifest")
@@ -42,9 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("-j", "--jobs", type=int, default=None)
     c.add_argument("--scheduler", default=None)
     c.add_argument("--check-only", action="store_true", help="only check the files against SHA256SUMS")
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
+        if args.command == "init":
+            return _init(args.directory)
         from .paths import Paths, find_root
 
         from pathlib import Path
@@ -58,6 +67,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: results/ is unchanged; the next build reuses finished jobs", file=sys.stderr)
         return 130
+
+
+def _init(directory: str) -> int:
+    from pathlib import Path
+
+    from . import init
+
+    dest = Path(directory)
+    written = init.init(dest)
+    print(f"wrote {len(written)} files into {dest}/:")
+    for path in written:
+        print(f"  {path.relative_to(dest.absolute()).as_posix()}")
+    print(f"next: cd {directory} && make book && make test  (in the environment where reprobook is installed; "
+          "see README.md)")
+    return 0
 
 
 def status_lines(plan) -> list[str]:
