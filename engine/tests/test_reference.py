@@ -167,3 +167,12 @@ def test_the_directive_renders_sections_in_a_strict_sphinx_build(tmp_path):
     assert html.index("Intro.") < html.index("Global options")
     with pytest.raises(Exception, match="unknown reference topic 'nothing'"):
         build("# Reference\n\n```{reprobook-reference} nothing\n```\n", "broken")
+
+
+def test_every_error_class_has_its_exit_status_in_the_table():
+    from reprobook import errors
+
+    text = reference.render("exit-codes")
+    for name, cls in vars(errors).items():
+        if isinstance(cls, type) and issubclass(cls, errors.ReprobookError) and cls is not errors.ReprobookError:
+            assert f"| `{cls.exit_code}` | `{name}` |" in text

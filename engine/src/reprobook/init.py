@@ -19,15 +19,11 @@ import shutil
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-from .errors import ReprobookError
+from .errors import FolderNotEmpty
 
 TEMPLATE = "templates/project"
 DOT = "dot-"
 EXECUTABLE = frozenset({".ci/run"})
-
-
-class FolderNotEmpty(ReprobookError):
-    """`init` was pointed at a folder that already holds files."""
 
 
 def engine_version() -> str:

@@ -8,7 +8,8 @@ Each topic renders Markdown (MyST) from the thing it documents:
 - `api MODULE`: the public functions and classes of a module (`reprobook.nb`, `reprobook.testing`)
   with their signatures and docstrings, read from the source (nothing is imported);
 - `sphinx`: the directives, roles and configuration values `reprobook.sphinxext` registers, with
-  every option each directive accepts.
+  every option each directive accepts;
+- `exit-codes`: the command line's exit status for each error class of `reprobook.errors`.
 
 Where the code holds names but not their meaning (the keys of a job, the options of a
 directive), the meaning is written here, and rendering fails with `IncompleteReference`, naming
@@ -493,10 +494,33 @@ def sphinx() -> str:
     return "\n".join(out)
 
 
+# --- exit status ------------------------------------------------------------------------------
+
+def exit_codes() -> str:
+    """The command line's exit status for each kind of error (`reprobook.errors`), as a table."""
+    import inspect
+
+    from . import errors
+
+    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass)
+               if issubclass(c, errors.ReprobookError) and c.__module__ == errors.__name__]
+    classes.sort(key=lambda c: (c.exit_code, c is not errors.ReprobookError, c.__name__))
+    rows = ["| exit status | error | when |", "|---|---|---|", "| `0` | | the command did what it was asked |"]
+    for c in classes:
+        doc = inspect.getdoc(c) or ""
+        if not doc:
+            raise IncompleteReference(f"reprobook.errors.{c.__name__} has no docstring; say when it is raised")
+        if c is errors.ReprobookError:
+            rows.append(f"| `{c.exit_code}` | any other error | a mistake the message names, with what to do |")
+        else:
+            rows.append(f"| `{c.exit_code}` | `{c.__name__}` | {_cell(_escape_text(doc.splitlines()[0]))} |")
+    return "\n".join(rows) + "\n"
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 TOPICS: dict[str, Callable[..., str]] = {"cli": cli, "settings": settings, "pipeline": pipeline, "api": api,
-                                          "sphinx": sphinx}
+                                          "sphinx": sphinx, "exit-codes": exit_codes}
 
 
 def render(topic: str, *args: str) -> str:
