@@ -23,13 +23,13 @@ def test_every_command_and_option_is_documented_and_nothing_else():
 def test_a_new_subcommand_appears_without_editing_the_guide():
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    p = sub.add_parser("package", help="write the replication package")
+    p = sub.add_parser("publish", help="publish the book somewhere")
     p.add_argument("--out", metavar="FILE", help="where to write it")
     p.add_argument("-j", "--jobs", type=int)  # no help of its own: the same option of `build` explains it
     text = reference.cli(parser)
-    assert "## `reprobook package`" in text and "reprobook package [--out FILE] [-j JOBS]" in text
+    assert "## `reprobook publish`" in text and "reprobook publish [--out FILE] [-j JOBS]" in text
     build_jobs_help = next(a.help for a in sub.choices["build"]._actions if a.dest == "jobs")
-    package_rows = text.split("## `reprobook package`")[1]
+    package_rows = text.split("## `reprobook publish`")[1]
     assert "`-j JOBS`, `--jobs JOBS`" in package_rows and build_jobs_help.lower() in package_rows.lower()
     assert reference.documented_cli_entries(text) == reference.cli_entries(parser)
 

@@ -72,10 +72,6 @@ class BibliographyError(ReprobookError):
     """references.bib is broken or does not hold a cited key."""
 
 
-class FolderNotEmpty(ReprobookError):
-    """`reprobook init` was given a file, or a folder that already holds something; nothing was written."""
-
-
 class LockBusy(ReprobookError):
     """Another build holds the project lock."""
 

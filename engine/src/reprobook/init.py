@@ -19,11 +19,18 @@ import shutil
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-from .errors import FolderNotEmpty
+from .errors import ReprobookError
 
 TEMPLATE = "templates/project"
 DOT = "dot-"
 EXECUTABLE = frozenset({".ci/run"})
+
+
+class FolderNotEmpty(ReprobookError):
+    """`reprobook init` was given a file, or a folder that already holds something; nothing was written.
+
+    (Kept here rather than in `reprobook.errors`, which every job's kernel imports through
+    `reprobook.nb`: in a project holding the engine's source, editing that module re-runs every job.)"""
 
 
 def engine_version() -> str:

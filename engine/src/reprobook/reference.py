@@ -396,12 +396,19 @@ SPHINX_DOCS: dict[str, dict[str, str]] = {
         "caption": "the caption (default: the directive's content, else the table's name)",
         "name": "a label for cross-references with the `numref` role; without it the table still gets the "
                 "HTML anchor `table-NAME` (with `-` for `_`)",
-        "columns": "comma-separated columns to show, in that order (default: all)",
+        "columns": "comma-separated columns to show, in that order (default: all); with `:pivot:`, the columns "
+                   "that identify a row (default: every column not named in `:pivot:` or `:values:`)",
         "headers": "the column headers to print, separated by `|`, one per shown column (default: the "
                    "column names)",
         "text-columns": "comma-separated columns shown exactly as written, without number formatting",
         "widths": "accepted for compatibility and not used: column widths follow the content, so that long "
                   "text columns wrap on a printed page",
+        "pivot": "show a long table wide: the column (or comma-separated columns) whose values become column "
+                 "headers, so that the page never types them (needs `:values:`)",
+        "values": "with `:pivot:`, the column(s) whose cells fill the new columns",
+        "pivot-headers": "with `:pivot:`, one header template per `:values:` column, separated by `|`, in which "
+                         "`{column}` is replaced by the pivot value (e.g. `{year}` or `Exports {year}`); default: "
+                         "the pivot values, followed by the value column's name when there are several",
     },
     "result-figure": {
         "": "a result figure, `results/figures/NAME.svg` in HTML and `.pdf` in LaTeX, as a numbered figure "
@@ -420,7 +427,9 @@ SPHINX_DOCS: dict[str, dict[str, str]] = {
     },
     "value": {
         "": "the display form of an in-text value, `results/values.json[NAME]`: a number formatted once, by "
-            "`nb.save_value`, in the book's format. An unknown name is an error that stops a strict build",
+            "`nb.save_value`, in the book's format. `NAME.FACET` prints what the value is about instead, as "
+            "recorded with `nb.save_value(..., about={...})` (a year stays as written), and `NAME.unit` its "
+            "unit. An unknown name or facet is an error that stops a strict build",
     },
     "reprobook_citation": {
         "": "in `_config.yml` under `sphinx: config:`, a mapping of citation metadata written into every HTML "
@@ -487,8 +496,8 @@ def sphinx() -> str:
         out += [f"| `:{o}:` | {_cell(_sentence(t))} |" for o, t in docs.items() if o]
         out.append("")
     for name in rec.roles:
-        out += [f"### `{name}` (role)", "", _sentence(SPHINX_DOCS[name][""]), "", "```markdown",
-                f"{{{name}}}`NAME`", "```", ""]
+        examples = [f"{{{name}}}`NAME`"] + ([f"{{{name}}}`NAME.FACET`"] if name == "value" else [])
+        out += [f"### `{name}` (role)", "", _sentence(SPHINX_DOCS[name][""]), "", "```markdown", *examples, "```", ""]
     for name in rec.config:
         out += [f"### `{name}` (configuration)", "", _sentence(SPHINX_DOCS[name][""]), ""]
     return "\n".join(out)

@@ -28,7 +28,8 @@ import pandas as pd
 
 from reprobook import nb
 
-points = pd.read_csv(nb.input_path("data/anscombe.csv"))
+# the declared input, with the types and missing values its data package declares
+points = nb.read_csv("data/anscombe.csv")
 
 # %% [markdown]
 # One row per dataset. The slope is the covariance of x and y over the variance of x.
