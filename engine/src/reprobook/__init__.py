@@ -4,4 +4,4 @@ It knows nothing about any particular study: a project declares jobs in pipeline
 notebooks write results through `reprobook.nb`, and the book includes them through
 `reprobook.sphinxext`.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"

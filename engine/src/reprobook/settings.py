@@ -17,7 +17,6 @@ the documentation cannot drift from the code.
       scheduler: local              # local, or a Dask scheduler address tcp://host:8786
       workers: 0                    # parallel local jobs; 0: one per core (at most 8)
       warm_kernels: true            # fork job kernels from a warm parent process
-      network: true                 # false: jobs run without network where the OS allows
 """
 from __future__ import annotations
 
@@ -64,8 +63,6 @@ TOP_KEYS = (
     Key("workers", "count", 0, "local jobs run at once; 0 means one per core, at most 8 (overridden by `-j`)"),
     Key("warm_kernels", "flag", True, "start each job's kernel by forking a warm parent process that has "
         "imported the third-party libraries the notebooks import (never project code)"),
-    Key("network", "flag", True, "`false` runs jobs without network access where the operating system "
-        "allows it (Linux network namespaces, as root)"),
 )
 
 
@@ -89,7 +86,6 @@ class Settings:
     scheduler: str = "local"
     workers: int = 0
     warm_kernels: bool = True
-    network: bool = True
 
 
 def _err(where: str, msg: str) -> ConfigError:
