@@ -121,3 +121,13 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     run_cli(mini, "build", "--no-book", check=True)
     a, b = tree_hashes(cold / "results"), tree_hashes(mini / "results")
     assert a == b and "figures/bars.svg" in a and "manifest.json" in a
+
+
+def test_a_dynamic_import_of_project_code_fails_the_job_naming_the_module(mini):
+    (mini / "src" / "helpers").mkdir(parents=True)
+    (mini / "src" / "helpers" / "__init__.py").write_text("")
+    (mini / "src" / "helpers" / "hidden.py").write_text("X = 1\n")
+    append_cell(mini, "notebooks/words.py", "import importlib\nname = 'helpers.' + 'hidden'\nimportlib.import_module(name)")
+    proc = run_cli(mini, "build", "--no-book")
+    assert proc.returncode == 1
+    assert "imported src/helpers/" in proc.stderr and "dynamic import" in proc.stderr

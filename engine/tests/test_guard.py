@@ -48,3 +48,13 @@ def test_symlinks_do_not_get_round_the_policy(tmp_path):
     link = tmp_path / "proj/_build/scratch/job-1/link"
     os.symlink(f"{p.root}/data/in.csv", link)
     assert "wrote data/in.csv" in check(p, str(link), write=True)
+
+
+def test_project_code_the_build_cannot_see_is_an_error(tmp_path):
+    import dataclasses
+
+    p = dataclasses.replace(policy(tmp_path), tracked=(f"{policy(tmp_path).root}/src/pkg/mod.py",))
+    assert check(p, f"{p.root}/src/pkg/mod.py", write=False) == ""
+    assert check(p, f"{p.root}/src/pkg/__pycache__/mod.cpython-311.pyc", write=False) == ""
+    msg = check(p, f"{p.root}/src/pkg/hidden.py", write=False)
+    assert "imported src/pkg/hidden.py" in msg and "dynamic import" in msg

@@ -39,6 +39,7 @@ class Task:
     guard: bool = True
     source_date_epoch: str = "0"
     datapackage: str = ""  # project-relative path of the data package ("" when there is none)
+    code_files: tuple[str, ...] | None = None  # project code the record follows (relative); None: unchecked
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ def kernel_extra_env(task: Task, jd: JobDir) -> dict[str, str]:
         writable = tuple(sorted({os.path.realpath(p) for p in (task.folder, task.kernel_home, tempfile.gettempdir(),
                                                                  "/dev/null", "/dev/shm", "/proc/self")}))
         readable = tuple(sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}))
-        policy = guard.Policy(task.job, root, inputs, redirected, code, writable, readable, str(jd.audit_log))
+        tracked = None if task.code_files is None else tuple(
+            sorted(os.path.realpath(os.path.join(task.root, rel)) for rel in task.code_files))
+        policy = guard.Policy(task.job, root, inputs, redirected, code, writable, readable, str(jd.audit_log), tracked)
         extra[guard.ENV] = policy.to_env()
     return extra
 

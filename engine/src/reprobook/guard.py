@@ -36,6 +36,7 @@ class Policy:
     writable: tuple[str, ...]  # folders the job may write into (scratch, kernel home, temp)
     readable: tuple[str, ...]  # further folders the job may read (the environment's prefix)
     audit_log: str = ""
+    tracked: tuple[str, ...] | None = None  # project code the build follows (absolute); None: not checked
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -43,8 +44,10 @@ class Policy:
     @classmethod
     def from_env(cls, text: str) -> "Policy":
         d = json.loads(text)
+        tracked = d.get("tracked")
         return cls(d["job"], d["root"], tuple(d["inputs"]), tuple(tuple(p) for p in d["redirected"]),
-                   tuple(d["code_dirs"]), tuple(d["writable"]), tuple(d["readable"]), d.get("audit_log", ""))
+                   tuple(d["code_dirs"]), tuple(d["writable"]), tuple(d["readable"]), d.get("audit_log", ""),
+                   None if tracked is None else tuple(tracked))
 
 
 def _under(path: str, folders: tuple[str, ...]) -> bool:
@@ -75,13 +78,25 @@ def check(policy: Policy, path: str, write: bool) -> str:
         if p == project_path:
             return (f"job '{policy.job}' read {rel} directly; that file is another job's output, and this run's "
                     f"version is elsewhere: read it through nb.input_path('{os.path.relpath(project_path, policy.root)}')")
-    if p.endswith((".py", ".pyc", ".pth")) and _under(p, policy.code_dirs):
-        return ""
-    if "__pycache__" in p.split(os.sep) and _under(p, policy.code_dirs):
-        return ""
+    if _under(p, policy.code_dirs) and (p.endswith((".py", ".pyc", ".pth")) or "__pycache__" in p.split(os.sep)):
+        source = _source_of(p)
+        if policy.tracked is None or source in policy.tracked or not source.endswith(".py"):
+            return ""
+        rel_source = os.path.relpath(source, policy.root)
+        return (f"job '{policy.job}' imported {rel_source}, project code that the build cannot see in its notebook's "
+                "imports (a dynamic import?), so an edit to it would not re-run the job; import it with a plain "
+                "`import` or `from ... import` statement in the notebook or in the code it imports")
     return (f"job '{policy.job}' read {rel}, which it does not declare as an input; add '{rel}' to the job's "
             "inputs in pipeline.yml (so that the build knows to re-run it when the file changes) and read it "
             "through nb.input_path")
+
+
+def _source_of(path: str) -> str:
+    """The .py file a compiled file in __pycache__ comes from (the path itself otherwise)."""
+    folder, name = os.path.split(path)
+    if os.path.basename(folder) == "__pycache__" and name.endswith(".pyc"):
+        return os.path.join(os.path.dirname(folder), name.split(".")[0] + ".py")
+    return path
 
 
 _WRITE_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),

@@ -51,7 +51,8 @@ class RunContext:
                     root=str(paths.root), folder=str(folder), code_dirs=tuple(str(d) for d in paths.code_dirs),
                     kernel_home=str(paths.kernel_home), timeout=timeout, warm=self.warm, preload=self.preload,
                     guard=self.guard, source_date_epoch=self.source_date_epoch,
-                    datapackage=paths.rel(paths.datapackage) if paths.datapackage.is_file() else "")
+                    datapackage=paths.rel(paths.datapackage) if paths.datapackage.is_file() else "",
+                    code_files=tuple(sorted(jp.record["code"])))
 
 
 @dataclass
