@@ -12,8 +12,11 @@ from .errors import BookError
 from .hashing import files_under, tree_digest
 from .paths import DEFAULT_SOURCE_DATE_EPOCH, Paths
 
-BOOK_INPUTS = ["book", "results", "_config.yml", "_toc.yml", "references.bib", "engine/src/reprobook/sphinxext.py",
-               "engine/src/reprobook/formatting.py"]
+# the engine's modules that shape the book (its Sphinx extensions) and what they read
+BOOK_ENGINE = ["engine/src/reprobook/sphinxext.py", "engine/src/reprobook/formatting.py",
+               "engine/src/reprobook/latexbook.py", "engine/src/reprobook/tablefit.py",
+               "engine/src/reprobook/citestyle.py", "engine/src/reprobook/static", "CITATION.cff"]
+BOOK_INPUTS = ["book", "results", "_config.yml", "_toc.yml", "references.bib", *BOOK_ENGINE]
 
 
 def book_digest(paths: Paths, extra: str = "") -> str:
@@ -32,7 +35,7 @@ def sphinx_env() -> dict[str, str]:
     return env
 
 
-EXTENSION = ["engine/src/reprobook/sphinxext.py", "engine/src/reprobook/formatting.py", "_config.yml", "references.bib"]
+EXTENSION = [*BOOK_ENGINE, "_config.yml", "references.bib"]
 
 
 def _run_builder(paths: Paths, builder: str, workdir: Path) -> None:
