@@ -122,10 +122,13 @@ def long_date(iso_or_epoch: str | int | None) -> str:
 
 # ---------------------------------------------------------------------------- LaTeX pieces
 
-def _esc(text: str) -> str:
-    from sphinx.util.texescape import escape
+LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                  "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
 
-    return escape(text, "xelatex")
+
+def _esc(text: str) -> str:
+    """`text` for XeLaTeX: its special characters escaped, every other character kept."""
+    return "".join(LATEX_SPECIALS.get(c, c) for c in text)
 
 
 def fonts_latex(fonts: dict) -> str:
@@ -193,6 +196,7 @@ CONTENTS = r"""\pagenumbering{roman}%
 \listoftables\clearpage
 \listoffigures
 \endgroup\clearpage
+\markboth{}{}% no running head from the lists over the text before the first chapter
 \pagenumbering{arabic}%
 """
 
@@ -382,6 +386,14 @@ def configure(app, config) -> None:
     config.latex_show_urls = "no"
 
 
+def refuse_jupyterbook_latex(app) -> None:
+    """builder-inited: Jupyter Book's LaTeX extension replaces the class, fonts and title page."""
+    if app.builder.name == "latex" and "sphinx_jupyterbook_latex" in app.extensions:
+        from sphinx.errors import ConfigError
+
+        raise ConfigError("reprobook lays out the PDF itself: set `latex: use_jupyterbook_latex: false` in _config.yml")
+
+
 def finish(app, exc) -> None:
     """build-finished: after the LaTeX builder wrote the .tex files, the font fallback file."""
     if exc is None and app.builder.name == "latex":
@@ -391,5 +403,6 @@ def finish(app, exc) -> None:
 def setup(app):
     app.add_config_value("reprobook_pdf", {}, "env")
     app.connect("config-inited", configure, priority=800)
+    app.connect("builder-inited", refuse_jupyterbook_latex)
     app.connect("build-finished", finish)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -87,6 +87,30 @@ def tex_env() -> dict[str, str]:
     return env
 
 
+def check_book_config(paths: Paths) -> None:
+    """The PDF's layout is reprobook's: Jupyter Book's own LaTeX extension must be off."""
+    import yaml
+
+    from .errors import ConfigError
+
+    cfg = yaml.safe_load((paths.root / "_config.yml").read_text(encoding="utf-8")) or {}
+    latex = cfg.get("latex") or {}
+    if latex.get("use_jupyterbook_latex", True) is not False:
+        raise ConfigError("_config.yml: the PDF needs `latex: use_jupyterbook_latex: false` (Jupyter Book's "
+                          "LaTeX extension sets its own fonts, title page and document class, which reprobook "
+                          "replaces); add it under `latex:`")
+
+
+def main_tex(latex_dir: Path) -> Path:
+    """The document Sphinx wrote (the .tex file with a \\documentclass). Raises BookError if none."""
+    docs = [p for p in sorted(latex_dir.glob("*.tex"))
+            if "\\documentclass" in p.read_text(encoding="utf-8", errors="replace")[:2000]]
+    if len(docs) != 1:
+        raise BookError(f"expected one LaTeX document in {latex_dir}, found {[p.name for p in docs]}; "
+                        "set one entry in `latex: latex_documents:` of _config.yml")
+    return docs[0]
+
+
 def latex_engine(latex_dir: Path) -> str:
     """The engine Sphinx configured, from the latexmkrc it wrote ('xelatex' or 'lualatex')."""
     rc = (latex_dir / "latexmkrc").read_text(encoding="utf-8") if (latex_dir / "latexmkrc").is_file() else ""
@@ -106,7 +130,8 @@ def explain_failure(log_text: str) -> list[str]:
     return reasons
 
 
-def run_latexmk(latex_dir: Path, target: str = "book.tex") -> subprocess.CompletedProcess:
+def run_latexmk(latex_dir: Path, target: str) -> subprocess.CompletedProcess:
+    """latexmk on `target` in `latex_dir` with the engine Sphinx chose and tex_env()."""
     engine = latex_engine(latex_dir)
     flag = {"xelatex": "-pdfxe", "lualatex": "-pdflua"}.get(engine, "-pdf")
     cmd = ["latexmk", flag, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", target]
@@ -119,6 +144,7 @@ def build_pdf(paths: Paths) -> str:
     from .build import run_pipeline
 
     require_tex()
+    check_book_config(paths)
     out = paths.build / "pdf" / "book.pdf"
     with project_lock(paths.build_lock):
         run_pipeline(paths)
@@ -130,11 +156,12 @@ def build_pdf(paths: Paths) -> str:
         work = paths.build / "sphinx-latex"
         book._run_builder(paths, "latex", work)
         latex_dir = work / "_build" / "latex"
-        proc = run_latexmk(latex_dir)
+        tex = main_tex(latex_dir)
+        proc = run_latexmk(latex_dir, tex.name)
+        tex_log = tex.with_suffix(".log")
         if proc.returncode != 0:
             log = paths.logs / "book-pdf.log"
             log.parent.mkdir(parents=True, exist_ok=True)
-            tex_log = latex_dir / "book.log"
             text = tex_log.read_text(encoding="utf-8", errors="replace") if tex_log.is_file() else ""
             log.write_text(proc.stdout + proc.stderr + "\n" + text, encoding="utf-8")
             reasons = explain_failure(text) or proc.stdout.splitlines()[-15:]
@@ -142,9 +169,9 @@ def build_pdf(paths: Paths) -> str:
                             + f"\n  full log: {paths.rel(log)}")
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".pdf.tmp")
-        shutil.copyfile(latex_dir / "book.pdf", tmp)
+        shutil.copyfile(tex.with_suffix(".pdf"), tmp)
         os.replace(tmp, out)
-        shutil.copyfile(latex_dir / "book.log", out.with_suffix(".log"))
+        shutil.copyfile(tex_log, out.with_suffix(".log"))
         stamps.write(paths.stamps, "pdf", digest)
     print(f"PDF: {out}")
     return str(out)

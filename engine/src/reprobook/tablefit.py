@@ -6,7 +6,7 @@ the running foot. Here every table of the LaTeX output is laid out from its cont
 the fonts of the book:
 
 - each column needs at least its longest unbreakable word (a code, key, number or header word;
-  paths may break after a slash, compounds after a hyphen), and a column of running text at
+  paths may break after a slash or "#", compounds after a hyphen), and a column of running text at
   least a readable measure (READABLE_EM); it would like its longest cell on one line;
 - when the wanted widths fit the text block, the table takes them; otherwise each column gets its
   minimum plus a share of the remaining room in proportion to what it still wants (the automatic
@@ -34,7 +34,7 @@ STEPS = [("small", False), ("footnotesize", False), ("small", True), ("footnotes
 READABLE_EM = 10.0  # a column of running text that wraps gets at least this measure (ems of its size)
 SAFETY = 1.04  # measured widths ignore kerning and TeX's glue; keep a margin
 NUMERIC = re.compile(r"^[\u2212+\-\u2013]?[\d.,\u2009\u202f\u00a0]*\d[\d.,\u2009\u202f\u00a0]*\s?%?$")
-BREAK_AFTER = "/-"  # a path or URL may wrap after a slash, a compound after its hyphen
+BREAK_AFTER = "/#-"  # a path or URL may wrap after a slash or before its fragment, a compound after its hyphen
 
 Measure = Callable[[str, float, bool], float]  # (text, size in pt, header?) -> width in pt
 
@@ -179,13 +179,13 @@ def _grid(table):
 
 
 def _allow_breaks_after_slashes(table) -> None:
-    """In LaTeX, let long paths and URLs in cells wrap after a slash."""
+    """In LaTeX, let long paths and URLs in cells wrap after a slash or a "#"."""
     from docutils import nodes
 
     for text in list(table.findall(nodes.Text)):
-        if "/" not in text or isinstance(text.parent, (nodes.literal, nodes.reference)):
+        if not ("/" in text or "#" in text) or isinstance(text.parent, (nodes.literal, nodes.reference)):
             continue
-        parts = re.split(r"(?<=/)", str(text))
+        parts = re.split(r"(?<=[/#])", str(text))
         new = []
         for i, part in enumerate(parts):
             new.append(nodes.Text(part))
