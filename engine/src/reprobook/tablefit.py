@@ -80,15 +80,18 @@ def tokens(text: str, numeric: bool) -> list[str]:
 
 
 def fit(header: Sequence[Sequence[str]], body: Sequence[Sequence[str]], measure: Measure,
-        text_width: float, text_height: float) -> Fit:
+        text_width: float, text_height: float, landscape_allowed: bool = True) -> Fit:
     """Lay out a table of `header` rows and `body` rows (cell texts) in a text block of
     `text_width` x `text_height` pt, measuring text with `measure`. Returns the first step of
-    STEPS at which every column gets its longest unbreakable piece."""
+    STEPS (landscape ones only if `landscape_allowed`) at which every column gets its longest
+    unbreakable piece; when none does, the last step tried, with `fits` False."""
     ncols = max(len(r) for r in [*header, *body])
     columns = [[r[j] if j < len(r) else "" for r in body] for j in range(ncols)]
     numeric = tuple(is_numeric_column(c) for c in columns)
     last = None
     for size, landscape in STEPS:
+        if landscape and not landscape_allowed:
+            continue
         pt, sep = SIZES[size]
         avail = (text_height if landscape else text_width) - 2 * sep * ncols
         mins, wants = [], []
@@ -231,7 +234,9 @@ def _post_transform_class():
                 grid = _grid(table)
                 if grid is None or any(isinstance(a, nodes.table) for a in table.traverse(include_self=False)):
                     continue
-                result = fit(grid[0], grid[1], measure, width, height)
+                # a page can only be turned for a table that stands on its own, not one in a list or box
+                top_level = isinstance(table.parent, (nodes.section, nodes.document))
+                result = fit(grid[0], grid[1], measure, width, height, landscape_allowed=top_level)
                 before, after = apply_fit(table, result)
                 _allow_breaks_after_slashes(table)
                 parent = table.parent
