@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pybtex.plugin
-import pytest
 from pybtex.database import parse_string
 
 BIB = r"""

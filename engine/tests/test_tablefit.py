@@ -53,6 +53,7 @@ def test_wide_tables_take_smaller_type_then_landscape():
     assert all(f.fits and f.total() <= (HEIGHT if f.landscape else WIDTH) + 1e-6 for f in steps)
     too_wide = tf.fit(*table(40, "x" * 20), half_em, WIDTH, HEIGHT)
     assert not too_wide.fits and too_wide.landscape and too_wide.size == "scriptsize"
+    assert too_wide.needed > HEIGHT
     # a table inside a list or a box cannot have its page turned: smaller type instead
     boxed = tf.fit(*table(10, "x" * 10), half_em, WIDTH, HEIGHT, landscape_allowed=False)
     assert (boxed.size, boxed.landscape, boxed.fits) == ("scriptsize", False, True)

@@ -26,6 +26,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
 # (LaTeX size command, font size in pt in a 10pt class, \tabcolsep in pt)
 SIZES = {"small": (9.0, 4.0), "footnotesize": (8.0, 3.5), "scriptsize": (7.0, 3.0)}
 # tried in order until the columns' minimum widths fit: (size, landscape); 7 pt comes last
@@ -49,6 +53,7 @@ class Fit:
     numeric: tuple[bool, ...]
     tabcolsep: float
     fits: bool  # False when even the last step could not give every column its minimum
+    needed: float = 0.0  # pt the columns' minima and padding take at this step
 
     def colspec(self) -> str:
         """The LaTeX column specification (without outer braces)."""
@@ -70,7 +75,7 @@ def is_numeric_column(cells: Sequence[str]) -> bool:
 
 def tokens(text: str, numeric: bool) -> list[str]:
     """The pieces a cell cannot be broken within: the whole cell for a number, else its words,
-    a word broken after each slash."""
+    each broken after a slash, a "#" or a hyphen (BREAK_AFTER)."""
     if numeric:
         return [text.strip()]
     out = []
@@ -93,7 +98,8 @@ def fit(header: Sequence[Sequence[str]], body: Sequence[Sequence[str]], measure:
         if landscape and not landscape_allowed:
             continue
         pt, sep = SIZES[size]
-        avail = (text_height if landscape else text_width) - 2 * sep * ncols
+        padding = 2 * sep * ncols
+        avail = (text_height if landscape else text_width) - padding
         mins, wants = [], []
         for j in range(ncols):
             cells = [(r[j] if j < len(r) else "", True) for r in header] + [(c, False) for c in columns[j]]
@@ -108,9 +114,10 @@ def fit(header: Sequence[Sequence[str]], body: Sequence[Sequence[str]], measure:
             slack, extra = avail - sum(mins), sum(w - m for w, m in zip(wants, mins))
             widths = [m + slack * (w - m) / extra for w, m in zip(wants, mins)]
         else:
-            last = Fit(size, landscape, tuple(avail * m / sum(mins) for m in mins), numeric, sep, False)
+            last = Fit(size, landscape, tuple(avail * m / sum(mins) for m in mins), numeric, sep, False,
+                       sum(mins) + padding)
             continue
-        return Fit(size, landscape, tuple(widths), numeric, sep, True)
+        return Fit(size, landscape, tuple(widths), numeric, sep, True, sum(mins) + padding)
     assert last is not None
     return last
 
@@ -237,6 +244,11 @@ def _post_transform_class():
                 # a page can only be turned for a table that stands on its own, not one in a list or box
                 top_level = isinstance(table.parent, (nodes.section, nodes.document))
                 result = fit(grid[0], grid[1], measure, width, height, landscape_allowed=top_level)
+                if not result.fits:
+                    logger.warning("table cannot fit the page even in 7 pt%s: the longest words of its columns "
+                                   "need %.0f pt, the text block gives %.0f pt; show fewer columns or shorter codes",
+                                   " on a landscape page" if result.landscape else "", result.needed,
+                                   height if result.landscape else width, location=table)
                 before, after = apply_fit(table, result)
                 _allow_breaks_after_slashes(table)
                 parent = table.parent
