@@ -27,6 +27,8 @@ BIB = r"""
 @misc{anon,
   journal = {The Korean Journal of International Studies}, volume = {16}, number = {3},
   incomplete = {author, title and year not printed}}
+@misc{ebrd2023,
+  author = {Chupilkin, Maxim and Javorcik, Beata}, shortauthor = {EBRD}, title = {Roundabout}, year = {2023}}
 @misc{guide2015,
   title = {Uzbekistan: Country Study Guide}, year = {2015}}
 @misc{unknown2013,
@@ -55,8 +57,9 @@ def test_reference_list_is_chicago_author_date_sorted_by_author_with_year_suffix
     entries = formatted()
     labels = [e.label for e in entries]
     texts = {e.key: e.text.render_as("text") for e in entries}
-    # sorted by author (articles and accents ignored), anonymous works by title/journal, unknown last
-    assert labels == ["Contessi 2018", "The Korean Journal of International Studies n.d.", "Kuchins et al. 2015",
+    # sorted by author (articles and accents ignored), anonymous works by title/journal, unknown
+    # last; a short author (EBRD) is how the text cites, the list sorts by the names
+    assert labels == ["EBRD 2023", "Contessi 2018", "The Korean Journal of International Studies n.d.", "Kuchins et al. 2015",
                       "Kviklys 2026", "Munir and Safdar 2024", "Suorsa 2023a", "Suorsa 2023b",
                       "\u201cUzbekistan: Country Study Guide\u201d 2015", "[Author unknown] 2013"]
     assert texts["kviklys2026"] == ("Kviklys, Giedrius. 2026. \u201cOmnidirectional Hedging.\u201d "
@@ -89,7 +92,7 @@ Cited
 
 One :cite:t:`kviklys2026` argues. Two :cite:p:`kviklys2026`. Three :cite:p:`contessi2018,munir2024`.
 Four :cite:p:`suorsa2023b`. Five :cite:t:`kuchins2015`. Six :cite:p:`{see}kviklys2026{14}`.
-Seven :cite:author:`munir2024` in :cite:year:`munir2024`.
+Seven :cite:author:`munir2024` in :cite:year:`munir2024`. Eight :cite:p:`ebrd2023`.
 
 .. bibliography::
    :all:
@@ -134,6 +137,7 @@ def test_citation_forms_in_html(tmp_path):
     assert "Five Kuchins et al. (2015)." in text
     assert "Six (see Kviklys 2026, 14)." in text
     assert "Seven Munir and Safdar in 2024." in text
+    assert "Eight (EBRD 2023)." in text
     # every citation links to its entry; the entry shows no bracketed label, and the CSS hides labels
     assert re.search(r'<a class="reference internal" href="#id\d+"[^>]*>Kviklys 2026</a>', html)
     assert "reprobook-citations.css" in html and (out / "_static" / "reprobook-citations.css").is_file()

@@ -13,8 +13,9 @@ The reference list (pybtex formatting style ``author_date``) follows The Chicago
 marks and of whole works in italics, sorted by author, then year, then title, with letters after
 the year telling apart the works of one author in one year (2023a, 2023b; "n.d.-a" for undated
 works). A work without author or editor is cited and sorted by its organisation, title or journal
-(CMOS 15.32, 15.47). An entry carrying the field ``incomplete`` ends with a bracketed note saying
-what is missing, so that a reader never takes a partial reference for a full one.
+(CMOS 15.32, 15.47), or by its ``shortauthor`` field when it has one. An entry carrying the field
+``incomplete`` ends with a bracketed note saying what is missing, so that a reader never takes a
+partial reference for a full one.
 
 Both styles are entry points of the engine distribution (``pybtex.style.formatting``,
 ``pybtex.style.labels``, ``pybtex.style.sorting`` and ``sphinxcontrib.bibtex.style.referencing``,
@@ -157,7 +158,10 @@ def _anonymous_lead(entry) -> tuple[Text | None, str | None]:
 def cite_author(entry, full: bool = False) -> Text:
     """The author part of an in-text citation: "Kviklys", "Munir and Safdar", "Chafetz, Spirtas,
     and Frankel", "Kuchins et al." (the full list when `full`), else the organisation, title or
-    journal of an anonymous work, else "[Author unknown]"."""
+    journal of an anonymous work, else "[Author unknown]". An entry's ``shortauthor`` field
+    (biblatex's name for it) replaces all of these except with `full`."""
+    if entry.fields.get("shortauthor") and not full:
+        return _rich(entry, "shortauthor")
     _, persons = _persons(entry)
     if persons:
         lasts = [_last(p) for p in persons]
