@@ -15,7 +15,8 @@ from .paths import DEFAULT_SOURCE_DATE_EPOCH, Paths
 # the engine's modules that shape the book (its Sphinx extensions) and what they read
 BOOK_ENGINE = ["engine/src/reprobook/sphinxext.py", "engine/src/reprobook/formatting.py",
                "engine/src/reprobook/latexbook.py", "engine/src/reprobook/tablefit.py",
-               "engine/src/reprobook/citestyle.py", "engine/src/reprobook/static", "CITATION.cff"]
+               "engine/src/reprobook/citestyle.py", "engine/src/reprobook/static/reprobook-citations.css",
+               "CITATION.cff"]
 BOOK_INPUTS = ["book", "results", "_config.yml", "_toc.yml", "references.bib", *BOOK_ENGINE]
 
 
