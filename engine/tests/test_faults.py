@@ -105,6 +105,9 @@ def test_hostile_text_is_escaped_in_latex(mini):
     proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(mini), "--builder", "latex",
                            "--path-output", str(mini / "_build/latex-test")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    tex = next((mini / "_build/latex-test/_build/latex").glob("*.tex")).read_text()
+    from reprobook.pdf import main_tex
+
+    tex = main_tex(mini / "_build/latex-test/_build/latex").read_text()  # not the font fallback file
+    tex = tex.replace("\\allowbreak{}", "")  # printed tables may wrap a path after a slash
     assert "\\input{/etc/passwd}" not in tex
     assert "\\textbackslash{}input\\{/etc/passwd\\}" in tex

@@ -132,8 +132,8 @@ def extension_modules(config: dict) -> list[str]:
 
 
 def module_source_files(name: str) -> list[Path]:
-    """Source files of the top-level package holding module `name` (all of its .py files), found
-    without importing it; [] when it cannot be found."""
+    """Files of the top-level package holding module `name` (its code and the style sheets and
+    templates it ships), found without importing it; [] when it cannot be found."""
     top = name.split(".")[0]
     try:
         spec = importlib.util.find_spec(top)
@@ -144,7 +144,7 @@ def module_source_files(name: str) -> list[Path]:
     if spec.submodule_search_locations:
         out = []
         for loc in spec.submodule_search_locations:
-            out += [p for p in Path(loc).rglob("*.py") if "__pycache__" not in p.parts]
+            out += [p for p in Path(loc).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
         return sorted(out)
     return [Path(spec.origin)] if spec.origin and spec.origin not in ("built-in", "frozen") else []
 
@@ -161,6 +161,8 @@ def config_files(paths: Paths, config: dict) -> list[Path]:
             out.append(root / html[key])
     if isinstance(config.get("logo"), str):
         out.append(root / config["logo"])
+    if paths.citation.is_file():  # the title page, the PDF's metadata and the citation tags read it
+        out.append(paths.citation)
     sphinx_cfg = ((config.get("sphinx") or {}).get("config") or {})
     for folder in sphinx_cfg.get("html_static_path") or ["_static"]:
         d = root / folder
