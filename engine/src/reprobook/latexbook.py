@@ -259,6 +259,9 @@ def latex_defaults(meta: BookMeta | None, fonts: dict, language: str, author_dat
         "makeindex": "",
         "printindex": "",
         "figure_align": "tp",  # at the top of a page or on a page of floats: longtable miscounts the room left on a page
+        # a wrapped code line is marked with one arrow glyph (Sphinx's default builds a hooked arrow
+        # from two overlapping math glyphs, which text extraction reads as ",→")
+        "sphinxsetup": r"verbatimcontinued={\makebox[2\fontcharwd\font`\x][r]{\textcolor{gray}{\(\rightarrow\)}}}",
     }
     if meta is not None and meta.title:
         elements["maketitle"] = title_page(meta, typeset_on)

@@ -39,6 +39,7 @@ READABLE_EM = 10.0  # a column of running text that wraps gets at least this mea
 SAFETY = 1.04  # measured widths ignore kerning and TeX's glue; keep a margin
 NUMERIC = re.compile(r"^[\u2212+\-\u2013]?[\d.,\u2009\u202f\u00a0]*\d[\d.,\u2009\u202f\u00a0]*\s?%?$")
 BREAK_AFTER = "/#-"  # a path or URL may wrap after a slash or before its fragment, a compound after its hyphen
+CODE_ON, CODE_OFF = "\x0e", "\x0f"  # mark inline code in a cell's text: set in the mono font, never hyphenated
 
 Measure = Callable[[str, float, bool], float]  # (text, size in pt, header?) -> width in pt
 
@@ -79,8 +80,19 @@ def tokens(text: str, numeric: bool) -> list[str]:
     if numeric:
         return [text.strip()]
     out = []
+    in_code = False
     for word in text.split():
-        out += [p for p in re.split(r"(?<=[%s])" % re.escape(BREAK_AFTER), word) if p]
+        starts_in_code = in_code
+        for ch in word:
+            if ch == CODE_ON:
+                in_code = True
+            elif ch == CODE_OFF:
+                in_code = False
+        if CODE_ON in word or CODE_OFF in word or starts_in_code:
+            # inline code: LaTeX does not break it at hyphens; keep the marker state for measuring
+            out.append((CODE_ON if starts_in_code and not word.startswith(CODE_ON) else "") + word)
+        else:
+            out += [p for p in re.split(r"(?<=[%s])" % re.escape(BREAK_AFTER), word) if p]
     return out
 
 
@@ -138,20 +150,27 @@ def _advances(path: str) -> tuple[dict[int, float], float]:
     return adv, sum(letters) / len(letters)
 
 
-def font_measure(body_font: str | None, head_font: str | None) -> Measure:
-    """A Measure from the font files of the body and header fonts; a character a font lacks
-    counts as its widest digit-or-letter; without a font file, 0.55 em a character."""
-    def table(path):
+def font_measure(body_font: str | None, head_font: str | None, mono_font: str | None = None) -> Measure:
+    """A Measure from the font files of the body, header and code fonts (text between CODE_ON and
+    CODE_OFF is code); a character a font lacks counts as its widest digit-or-letter; without a
+    font file, 0.55 em a character (0.6 em for code)."""
+    def table(path, fallback=0.55):
         if not path:
-            return {}, 0.55
+            return {}, fallback
         adv, mean = _advances(path)
         return adv, max(mean, adv.get(ord("0"), mean))
 
-    body, head = table(body_font), table(head_font)
+    body, head, mono = table(body_font), table(head_font), table(mono_font, 0.6)
 
     def measure(text: str, size: float, header: bool) -> float:
-        adv, default = head if header else body
-        return size * sum(adv.get(ord(c), default) for c in text)
+        total, code = 0.0, False
+        for c in text:
+            if c in (CODE_ON, CODE_OFF):
+                code = c == CODE_ON
+                continue
+            adv, default = mono if code else head if header else body
+            total += adv.get(ord(c), default)
+        return size * total
     return measure
 
 
@@ -166,7 +185,15 @@ def _cell_text(entry) -> str | None:
     for child in entry.children:
         if not isinstance(child, nodes.paragraph):
             return None
-    return " ".join(child.astext() for child in entry.children)
+
+    def text(node) -> str:
+        if isinstance(node, nodes.literal):
+            return CODE_ON + node.astext() + CODE_OFF
+        if isinstance(node, nodes.Text):
+            return str(node)
+        return "".join(text(c) for c in node.children)
+
+    return " ".join(text(child) for child in entry.children)
 
 
 def _grid(table):
@@ -235,7 +262,7 @@ def _post_transform_class():
 
             from .latexbook import book_fonts, font_file, text_block_pt
             fonts = book_fonts(self.config)
-            measure = font_measure(font_file(fonts["main"]), font_file(fonts["sans"]))
+            measure = font_measure(font_file(fonts["main"]), font_file(fonts["sans"]), font_file(fonts["mono"]))
             width, height = text_block_pt()
             for table in list(self.document.findall(nodes.table)):
                 grid = _grid(table)
