@@ -28,6 +28,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, papermill_engines
+from traitlets import default
 
 ENGINE_NAME = "reprobook"
 WARM_PROVISIONER = "reprobook-warm"
@@ -104,10 +105,37 @@ def project_kernelspec(warm: bool, preload: tuple[str, ...] = ()) -> KernelSpec:
 
 
 class ProjectKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernelspec is the project's interpreter, whatever name is asked for."""
+    """A kernel manager whose kernelspec is the project's interpreter, whatever name is asked for.
+
+    It talks to the kernel over Unix sockets (ZeroMQ `ipc`), not TCP ports: several workers starting
+    kernels at once cannot race for the same free port, and nothing listens on the network."""
 
     warm = False
     preload: tuple[str, ...] = ()
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc" if os.name == "posix" else "tcp"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        if self.transport != "ipc":
+            return "127.0.0.1"
+        # an absolute, private socket prefix: jupyter-client's default ("kernel-ipc", relative to the
+        # working directory) would put sockets into the notebook's folder and let two kernels of
+        # notebooks in the same folder meet on one socket
+        self._ipc_dir = tempfile.mkdtemp(prefix="reprobook-kernel-")
+        return os.path.join(self._ipc_dir, "k")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        folder = getattr(self, "_ipc_dir", None)
+        if folder and not restart:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
 
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
