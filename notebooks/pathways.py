@@ -44,3 +44,10 @@ values = pathways.headline_values(demo, coding, rules, outcomes, published, homo
                                   aggregates, census_tolerance)
 for name, value in values.items():
     nb.save_value(name, **value)
+
+# %% [markdown]
+# ## Claims the book makes (a build stops when the data make a cited one false)
+
+# %%
+for claim in pathways.claims(demo, coding, rules, outcomes, homogeneity_threshold):
+    nb.save_claim(**claim)

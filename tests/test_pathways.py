@@ -211,3 +211,12 @@ def test_sensitivity_values_describe_one_band():
     assert v["pathway_threshold_step"]["value"] == 0.01
     with pytest.raises(ValueError, match="expected one interval"):
         pw.sensitivity_values(sens, [(0.1, 0.2), (0.3, 0.4)])
+
+
+def test_the_model_claim_holds_at_the_default_threshold_only_inside_the_band():
+    (c,) = pw.claims(DEMO, CODING, RULES, OUTCOMES, 0.6)
+    assert c["name"] == "pathway_model_matches_observed" and c["holds"] is True
+    assert c["statement"].startswith("At the default homogeneity threshold (0.6), the pathway model's predictions "
+                                     "match the observed foreign-policy outcomes of all 2 states")
+    assert c["values"] == ["pathway_threshold", "pathway_n_match", "pathway_n_states"]
+    assert pw.claims(DEMO, CODING, RULES, OUTCOMES, 0.8)[0]["holds"] is False  # Uzbekistan turns heterogeneous

@@ -21,7 +21,7 @@ VALUES = {
 }
 CLAIMS = {"kaz_most": {"holds": True, "statement": "Kazakhstan supplies most of the exports.", "values": ["kaz_share"]},
           "kaz_minor": {"holds": False, "statement": "Kazakhstan is a minor exporter.", "values": ["kaz_share"]}}
-ROWS = {"data/flows.csv": [{"reporter": "KAZ", "year": 2024}]}
+ROWS = {"data/flows.csv": {"columns": ["reporter", "year"], "keys": [["KAZ", 2024]]}}
 CHAPTER = """# Trade
 
 Kazakhstan's balance in {value}`kaz_balance.year` was {value}`kaz_balance` thousand EUR. It supplied
@@ -164,6 +164,7 @@ def test_latex_labels_every_use_and_the_appendix_gives_its_page(tmp_path):
     assert refs - labels == {"chapter:tbl-balances"}
     assert r"\label{\detokenize{chapter:tbl-balances}}" in tex
     assert r"kaz\_\allowbreak{}balance" in tex and r"\begin{longtable}" in tex
+    assert r"data/\allowbreak{}flows.csv" in tex  # the data rows may break after / and _
     assert r"\textsuperscript{\ensuremath{\checkmark}}" in tex
 
 

@@ -399,6 +399,19 @@ def headline_values(demo: pd.DataFrame, coding: pd.DataFrame, rules: pd.DataFram
     return out
 
 
+def claims(demo: pd.DataFrame, coding: pd.DataFrame, rules: pd.DataFrame, outcomes: pd.DataFrame,
+           threshold: float) -> list[dict]:
+    """The chapter's claim, as keyword arguments of ``nb.save_claim``: at `threshold` (the default
+    the book uses) the model's prediction matches the observed outcome of every state, both cases
+    of the article (``pathway_model_matches_observed``)."""
+    pred = predict(demo, coding, rules, outcomes, threshold)
+    holds = len(pred) == len(outcomes) and bool(pred["match"].all())
+    return [{"name": "pathway_model_matches_observed", "holds": holds,
+             "statement": f"At the default homogeneity threshold ({threshold:g}), the pathway model's predictions "
+                          f"match the observed foreign-policy outcomes of all {len(outcomes)} states.",
+             "values": ["pathway_threshold", "pathway_n_match", "pathway_n_states"]}]
+
+
 def sensitivity_values(sens: pd.DataFrame, band: list[tuple[float, float]]) -> dict[str, dict]:
     """In-text values of the threshold sweep: the exact matching band (lower end open, upper end
     closed), the first and last matching grid thresholds, the grid and how many of its points

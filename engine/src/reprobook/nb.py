@@ -405,26 +405,35 @@ def _scalar(name: str, v: Any) -> Any:
     return v
 
 
-def _rows(name: str, rows: dict[str, list] | None) -> dict[str, list] | None:
-    """`rows` checked and made plain JSON: file -> list of keys (mapping or list of scalars)."""
+def _rows(name: str, rows: dict[str, list] | None) -> dict[str, dict] | None:
+    """`rows` checked and made plain JSON: file -> {"columns": [key columns, when the keys name
+    them], "keys": [[values of one key, in column order], ...]} (a form whose order survives the
+    sorted JSON of the record)."""
     if not rows:
         return None
-    out: dict[str, list] = {}
+    out: dict[str, dict] = {}
     for rel, keys in rows.items():
         if _DECLARED is not None and rel not in _DECLARED:
             raise UndeclaredInput(f"value '{name}': rows= names '{rel}', which is not among this job's declared "
                                   f"inputs {sorted(_DECLARED)}; name a declared input file")
         if isinstance(keys, (str, bytes, dict)) or not hasattr(keys, "__iter__"):
             raise ValueError(f"value '{name}': rows['{rel}'] must be a list of row keys")
+        columns: list[str] | None = None
         plain = []
         for key in keys:
             if isinstance(key, dict):
-                plain.append({str(k): _scalar(name, v) for k, v in key.items()})
+                cols = [str(k) for k in key]
+                if columns is None:
+                    columns = cols
+                elif cols != columns:
+                    raise ValueError(f"value '{name}': the keys of rows['{rel}'] name different columns "
+                                     f"({columns} and {cols}); give every key the same columns in the same order")
+                plain.append([_scalar(name, v) for v in key.values()])
             elif isinstance(key, (list, tuple)):
                 plain.append([_scalar(name, v) for v in key])
             else:
                 plain.append([_scalar(name, key)])
-        out[rel] = plain
+        out[rel] = {"columns": columns or [], "keys": plain}
     return out
 
 

@@ -197,10 +197,13 @@ def write_sweep_record(folder: Path, job: str, root: Path, notebook: Path, param
 
     from . import notebook as nbmod
 
-    nb = parameterize_notebook(nbmod.read(notebook), parameters, kernel_name="python3", language="python")
+    nb = nbmod.read(notebook)
+    nb.metadata.setdefault("papermill", {"parameters": {}})  # as papermill loads a notebook to parameterise it
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+    nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python (project environment)",
                                  "language": "python"}
-    nb.metadata.setdefault("papermill", {})["parameters"] = parameters
     dest = JobDir(folder).record_notebook(job)
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(dumps(record_notebook(nb, job, saved, root)), encoding="utf-8")
@@ -218,24 +221,32 @@ def read_saved(path: Path) -> dict[str, dict[str, Any]]:
 
 # --- provenance in words: what the book's tooltips and the values appendix say -----------------
 
-def rows_text(rows: dict[str, list] | None, limit: int = 8) -> str:
-    """Data rows by primary key, per file: 'data/f.csv (reporter, year) = (KAZ, 2024), (UZB, 2024)'."""
+def rows_text(rows: dict[str, dict] | None, limit: int = 8) -> str:
+    """Data rows by primary key, per file: 'data/f.csv (reporter, year) = (KAZ, 2024), (UZB, 2024)'
+    (`rows` as the manifest records them: file -> {"columns", "keys"})."""
     parts = []
-    for rel, keys in sorted((rows or {}).items()):
-        shown = []
-        columns: list[str] | None = None
-        for key in keys[:limit]:
-            if isinstance(key, dict):
-                columns = list(key) if columns is None else columns
-                vals = list(key.values())
-            else:
-                vals = list(key)
-            shown.append(vals[0] if len(vals) == 1 else "(" + ", ".join(str(v) for v in vals) + ")")
-        head = rel + (f" ({', '.join(columns)})" if columns and len(columns) > 1 else
-                      f" ({columns[0]})" if columns else "")
+    for rel, fed in sorted((rows or {}).items()):
+        columns, keys = fed.get("columns") or [], fed.get("keys") or []
+        shown = [str(k[0]) if len(k) == 1 else "(" + ", ".join(str(v) for v in k) + ")" for k in keys[:limit]]
+        head = rel + (f" ({', '.join(columns)})" if columns else "")
         more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
-        parts.append(f"{head} = " + ", ".join(str(s) for s in shown) + more)
+        parts.append(f"{head} = " + ", ".join(shown) + more)
     return "; ".join(parts)
+
+
+def row_keys(rows: dict[str, dict] | None, rel: str, primary_key: list[str]) -> set[tuple[str, ...]]:
+    """The keys of the rows of file `rel` that fed a value, as tuples of text in `primary_key`
+    order (keys recorded without column names are taken to be in that order)."""
+    fed = (rows or {}).get(rel) or {}
+    columns = fed.get("columns") or []
+    out = set()
+    for key in fed.get("keys") or []:
+        if columns and set(primary_key) <= set(columns):
+            named = dict(zip(columns, key))
+            out.add(tuple(str(named[c]) for c in primary_key))
+        else:
+            out.add(tuple(str(v) for v in key))
+    return out
 
 
 def inputs_text(inputs: dict[str, Any] | list[str], limit: int = 6) -> str:

@@ -21,6 +21,7 @@ can show, once every page has been read (so the appendix sees every use).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -262,17 +263,29 @@ class BreakableCode(nodes.Inline, nodes.TextElement):
     """An identifier (value_name_like_this) that may break after its underscores in print."""
 
 
+class BreakableText(nodes.Inline, nodes.TextElement):
+    """Text with identifiers and paths in it (data rows by key) that may break after '_' and '/'."""
+
+
+BREAK_AFTER = re.compile(r"(?<=[_/])")
+
+
+def _latex_breakable(self, text: str) -> str:
+    return r"\allowbreak{}".join(self.encode(part) for part in BREAK_AFTER.split(text))
+
+
 def visit_breakable_latex(self, node) -> None:
-    parts = [self.encode(p) for p in node.astext().split("_")]
-    self.body.append(r"\sphinxcode{\sphinxupquote{" + r"\_\allowbreak{}".join(parts) + "}}")
+    text = _latex_breakable(self, node.astext())
+    self.body.append(r"\sphinxcode{\sphinxupquote{" + text + "}}" if isinstance(node, BreakableCode) else text)
     raise nodes.SkipNode
 
 
 def visit_breakable_html(self, node) -> None:
     from html import escape
 
-    self.body.append('<code class="docutils literal notranslate">'
-                     + "_<wbr>".join(escape(p) for p in node.astext().split("_")) + "</code>")
+    text = "<wbr>".join(escape(part) for part in BREAK_AFTER.split(node.astext()))
+    self.body.append(f'<code class="docutils literal notranslate">{text}</code>'
+                     if isinstance(node, BreakableCode) else text)
     raise nodes.SkipNode
 
 
@@ -428,13 +441,12 @@ class ResolveProvenance(SphinxPostTransform):
         for job in sorted(by_job):
             names = by_job[job]
             first = self.arts[f"results/values.json#{names[0]}"]
-            rubric = nodes.rubric("", "", classes=["rb-values-job"])
+            rubric = nodes.rubric("", "", classes=["rb-values-job"], ids=[f"values-{job.replace('_', '-')}"])
             rubric += nodes.Text(f"Job {job}: notebook {first['notebook']}")
             out.append(rubric)
             params = ", ".join(f"{k} = {v}" for k, v in (first.get("parameters") or {}).items()) or "none"
-            para = nodes.paragraph(text=f"Inputs: {prov.inputs_text(first.get('inputs', {}), limit=40)}. "
-                                        f"Parameters: {params}.")
-            out.append(para)
+            text = f"Inputs: {prov.inputs_text(first.get('inputs', {}), limit=40)}. Parameters: {params}."
+            out.append(nodes.paragraph("", "", BreakableText(text, text)))
             out.append(self._values_table([(n, self.arts.get(f"results/values.json#{n}")) for n in names], uses))
         if orphans:
             out.append(nodes.rubric(text="Values with no job in the record"))
@@ -489,7 +501,8 @@ class ResolveProvenance(SphinxPostTransform):
                 para += nodes.Text(label if art else "not in the record")
             cell += para
             if art and art.get("rows"):
-                cell += nodes.paragraph(text="Data rows: " + prov.rows_text(art["rows"]), classes=["rb-rows"])
+                text = "Data rows: " + prov.rows_text(art["rows"])
+                cell += nodes.paragraph("", "", BreakableText(text, text), classes=["rb-rows"])
             row += cell
             row += self._pages(uses.get(name, []))
             tbody += row
@@ -548,6 +561,7 @@ def setup(app) -> None:
     app.add_directive("result-values", ValuesAppendixDirective)
     app.add_node(ValuesAppendix, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
     app.add_node(PageRef, html=(_skip, None), latex=(visit_pageref_latex, None), text=(_skip, None))
-    app.add_node(BreakableCode, html=(visit_breakable_html, None), latex=(visit_breakable_latex, None),
-                 text=(visit_breakable_text, None))
+    for node in (BreakableCode, BreakableText):
+        app.add_node(node, html=(visit_breakable_html, None), latex=(visit_breakable_latex, None),
+                     text=(visit_breakable_text, None))
     app.add_post_transform(ResolveProvenance)
