@@ -41,7 +41,8 @@ pred
 
 # %%
 values = pathways.headline_values(demo, coding, rules, outcomes, published, homogeneity_threshold,
-                                  aggregates, census_tolerance)
+                                  aggregates, census_tolerance, demographics_file="data/demographics_1989.csv",
+                                  published_file="data/published_values.csv")
 for name, value in values.items():
     nb.save_value(name, **value)
 

@@ -194,6 +194,18 @@ def test_headline_values_of_the_two_cases():
     assert v["pathway_census_n_agree"]["value"] == 1
     assert v["pathway_threshold"] == {"value": 0.6, "unit": "", "decimals": 2, "percent": False, "about": {}}
     assert not [n for n in v if "1989" in n]
+    assert "rows" not in v["pathway_kaz_russians_pct"]  # no file named: no rows
+
+
+def test_headline_values_name_the_census_rows_that_fed_them():
+    v = pw.headline_values(DEMO, CODING, RULES, OUTCOMES, PUB, 0.6, SLAVS, demographics_file="data/d.csv",
+                           published_file="data/p.csv")
+    kaz = lambda g: {"country": "KAZ", "census_year": 1989, "group": g}  # noqa: E731
+    assert v["pathway_kaz_largest_share_pct"]["rows"] == {"data/d.csv": [kaz("kazakhs")]}
+    assert v["pathway_kaz_slavs_germans_pct"]["rows"] == {
+        "data/d.csv": [kaz("russians"), kaz("ukrainians"), kaz("belarusians"), kaz("germans")]}
+    assert v["pathway_census_slavs_printed_pct"]["rows"] == {"data/p.csv": [{"value_id": "census_KAZ_slavs_1989"}]}
+    assert "rows" not in v["pathway_n_match"]
 
 
 def test_headline_values_need_the_printed_aggregate():
