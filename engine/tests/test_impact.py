@@ -162,3 +162,26 @@ def test_no_change_and_a_wrong_revision(project):
     assert "No data file, table, figure, value or claim changed." in impactreport.render_markdown(imp, {})
     with pytest.raises(ReprobookError, match="not a git revision"):
         impact(Paths.load(project), "no-such-ref")
+
+
+def test_a_cited_claim_that_is_false_stops_the_build_naming_claim_values_and_sentence(project):
+    from types import SimpleNamespace
+
+    from reprobook import spec
+    from reprobook.claims import check_claims
+    from reprobook.errors import ClaimError
+
+    paths = Paths.load(project)
+    plan = SimpleNamespace(jobs=[SimpleNamespace(job=j, state="fresh", cache_dir=project / "none")
+                                 for j in spec.load(project).jobs])
+    assert [c.claim for c in check_claims(paths, plan)] == ["kaz_surplus"]  # holds: nothing to say
+    write_record(project, 1, -9, False)
+    with pytest.raises(ClaimError) as err:
+        check_claims(paths, plan)
+    text = err.value.render()
+    assert "book/trade.md, line 3: claim 'kaz_surplus' no longer holds: Kazakhstan runs a surplus." in text
+    assert "(values: kaz_balance = -9)" in text
+    assert 'the sentence "Kazakhstan\'s balance in 2024 was -9 thousand EUR." says otherwise' in text
+    (project / "book/trade.md").write_text(BOOK.replace("{claim}`kaz_surplus`", "{claim}`kaz_deficit`"))
+    with pytest.raises(ReprobookError, match="cites claim 'kaz_deficit', which no job states"):
+        check_claims(paths, plan)

@@ -57,11 +57,20 @@ def test_record_notebook_is_deterministic_and_keeps_outputs(tmp_path):
     nbformat.validate(nbformat.reads(a, as_version=4))
 
 
+def test_paths_the_kernel_saw_on_another_machine_are_written_relative(tmp_path):
+    worker = {"root": "/tmp/reprobook-job-x1/project", "run": "/tmp/reprobook-job-x1/run", "prefix": "/opt/env"}
+    nb = executed(Path(worker["root"]), Path(worker["run"]))
+    nb.cells[2].outputs[2]["text"] = "/opt/env/lib/x.py:1: Warning\n"
+    local = prov.dumps(prov.record_notebook(executed(tmp_path, tmp_path / "run"), "j", {}, tmp_path, tmp_path / "run"))
+    shipped = prov.dumps(prov.record_notebook(nb, "j", {}, tmp_path, tmp_path / "run", kernel=worker))
+    assert shipped == local
+
+
 def test_saved_cells_maps_execution_counts_to_cell_ids(tmp_path):
     nb = executed(tmp_path, tmp_path)
     rows = {"data/x.csv": {"columns": ["id"], "keys": [["a"]]}}
     saved = prov.saved_cells(nb, {"table:t": {"execution_count": 8}, "value:v": {"execution_count": 9, "rows": rows},
-                                  "figure:f": {"execution_count": None}})
+                                  "figure:f": {"execution_count": None}, "@paths": {"root": "/x"}})
     assert saved == {"figure:f": {}, "table:t": {"cell": "cell-3"}, "value:v": {"cell": "cell-4", "rows": rows}}
     path = tmp_path / "r.ipynb"
     path.write_text(prov.dumps(prov.record_notebook(nb, "j", saved, tmp_path)))
@@ -88,6 +97,7 @@ def test_nb_notes_the_cell_and_the_rows(tmp_path, monkeypatch):
     nb.save_value("v", 3, rows={"data/flows.csv": [{"reporter": "KAZ", "year": 2024}, {"reporter": "UZB", "year": 2024}]})
     nb.save_value("w", 4, rows={"data/flows.csv": ["KAZ", ("UZB",)]})
     noted = json.loads((tmp_path / "provenance.json").read_text())
+    assert noted["@paths"]["run"] == str(tmp_path.parent) and noted["@paths"]["prefix"] == sys.prefix
     assert noted["value:v"] == {"execution_count": None,  # not in IPython here
                                 "rows": {"data/flows.csv": {"columns": ["reporter", "year"],
                                                             "keys": [["KAZ", 2024], ["UZB", 2024]]}}}

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import ClaimError, ConfigError, Problem
 from .paths import Paths
-from .prose import CLAIM_ROLE, render_sentence, sentence_at  # noqa: F401 (sentence_at, render_sentence: re-exported)
+from .prose import CLAIM_ROLE, render_sentence, sentence_at
 
 ROLE = CLAIM_ROLE
 

@@ -438,11 +438,14 @@ def _rows(name: str, rows: dict[str, list] | None) -> dict[str, dict] | None:
 
 
 def _note(kind: str, name: str, **extra: Any) -> None:
-    """Record in provenance.json that this cell saved `kind` `name` (the last save wins)."""
+    """Record in provenance.json that this cell saved `kind` `name` (the last save wins), and the
+    folders this kernel ran in ("@paths"), which the record writes relative (on any machine)."""
     entry: dict[str, Any] = {"execution_count": _execution_count()}
     entry.update({k: v for k, v in extra.items() if v is not None})
     path = _OUT / PROVENANCE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    saved["@paths"] = {"root": str(_ROOT), "run": str(_OUT.parent), "prefix": sys.prefix,
+                       "base_prefix": sys.base_prefix}
     saved[f"{kind}:{name}"] = entry
     path.write_text(json.dumps(saved, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -62,6 +62,8 @@ def saved_cells(executed: Any, provenance: dict[str, Any]) -> dict[str, dict[str
                 if c.cell_type == "code" and c.get("execution_count") is not None}
     out: dict[str, dict[str, Any]] = {}
     for key, note in sorted(provenance.items()):
+        if key.startswith("@"):
+            continue  # the kernel's folders, not a save
         entry: dict[str, Any] = {}
         index = by_count.get(note.get("execution_count"))
         if index is not None:
@@ -72,14 +74,17 @@ def saved_cells(executed: Any, provenance: dict[str, Any]) -> dict[str, dict[str
     return out
 
 
-def scrubber(root: Path, run_folder: Path | None = None) -> list[tuple[str, str]]:
+def scrubber(root: Path, run_folder: Path | None = None, kernel: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(path, token) pairs replaced in outputs: the run's own folder, the project folder and the
-    Python environment (longest first)."""
+    Python environment, as this process and as the kernel saw them (`kernel`: the "@paths" that
+    reprobook.nb notes, which differ when the job ran on another machine), longest first."""
     pairs = []
     places = [(root, "<project>"), (Path(os.path.realpath(root)), "<project>"),
               (Path(sys.prefix), "<env>"), (Path(sys.base_prefix), "<python>")]
     if run_folder is not None:
         places += [(run_folder, "<run>"), (Path(os.path.realpath(run_folder)), "<run>")]
+    tokens = {"root": "<project>", "run": "<run>", "prefix": "<env>", "base_prefix": "<python>"}
+    places += [(Path(v), tokens[k]) for k, v in (kernel or {}).items() if k in tokens and isinstance(v, str) and v]
     for path, token in places:
         text = str(path)
         if len(text) > 1 and (text, token) not in pairs:
@@ -125,7 +130,7 @@ def _outputs(outputs: list, counts: dict[int, int], pairs: list[tuple[str, str]]
 
 
 def record_notebook(executed: Any, job: str, saved: dict[str, dict[str, Any]], root: Path,
-                    run_folder: Path | None = None) -> Any:
+                    run_folder: Path | None = None, kernel: dict[str, str] | None = None) -> Any:
     """A deterministic copy of the executed notebook `executed` (NotebookNode), as the record
     keeps it, with `saved` (see `saved_cells`) in its metadata. Paths under `root` and
     `run_folder` (the job's folder while it ran) are written relative to them."""
@@ -134,7 +139,7 @@ def record_notebook(executed: Any, job: str, saved: dict[str, dict[str, Any]], r
     import nbformat
 
     nb = copy.deepcopy(executed)
-    pairs = scrubber(root, run_folder)
+    pairs = scrubber(root, run_folder, kernel)
     old = nb.metadata
     language = {k: v for k, v in (old.get("language_info") or {}).items() if k in KEEP_LANGUAGE_INFO}
     meta: dict[str, Any] = {"job": job, "saved": saved}
@@ -181,10 +186,11 @@ def write_record(folder: Path, job: str, root: Path) -> Path:
 
     jd = JobDir(folder)
     executed = nbformat.read(str(jd.executed), as_version=4)
-    saved = saved_cells(executed, read_provenance(jd.provenance))
+    noted = read_provenance(jd.provenance)
+    saved = saved_cells(executed, noted)
     dest = jd.record_notebook(job)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(dumps(record_notebook(executed, job, saved, root, folder)), encoding="utf-8")
+    dest.write_text(dumps(record_notebook(executed, job, saved, root, folder, noted.get("@paths"))), encoding="utf-8")
     return dest
 
 

@@ -136,12 +136,17 @@ def prepare_view(app, doctree) -> None:
     arts, _, _, manifest = record(env)
     art = arts.get(prov.record_path(job), {})
     params = ", ".join(f"{k} = {v!r}" for k, v in (art.get("parameters") or {}).items()) or "none"
+    sweep = ((manifest.get("jobs") or {}).get(job) or {}).get("sweep")
+    what = (f"The notebook of job {job} ({art.get('notebook', '?')}) with the parameters of its whole grid, as "
+            f"the record keeps it ({prov.record_path(job)}, sha256 {art.get('sha256', '?')[:12]}); the job ran it "
+            f"as a sweep over {len(sweep.get('points', []))} values of {sweep.get('parameter')}, in chunks, and the "
+            "record keeps the gathered tables, not the chunks' outputs." if sweep else
+            f"The executed notebook of job {job} ({art.get('notebook', '?')}), as the record keeps it "
+            f"({prov.record_path(job)}, sha256 {art.get('sha256', '?')[:12]}).")
     note = nodes.paragraph(classes=["rb-view-note"])
     note += nodes.emphasis(text=(
-        f"The executed notebook of job {job} ({art.get('notebook', '?')}), as the record keeps it "
-        f"({prov.record_path(job)}, sha256 {art.get('sha256', '?')[:12]}). Parameters: {params}. "
-        f"Inputs: {prov.inputs_text(art.get('inputs', {}), limit=30)}. Each code cell is labelled "
-        "with the anchor (cell-N) that the book's links and tooltips name."))
+        f"{what} Parameters: {params}. Inputs: {prov.inputs_text(art.get('inputs', {}), limit=30)}. Each code "
+        "cell is labelled with the anchor (cell-N) that the book's links and tooltips name."))
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None or not section.children or not isinstance(section[0], nodes.title):
         # a notebook without a heading: give the page one, so that it has a title
