@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from docutils.parsers.rst import directives
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
@@ -221,12 +220,10 @@ class ValuesAppendix(nodes.General, nodes.Element):
 class ValuesAppendixDirective(SphinxDirective):
     """``{result-values}``: every in-text value with its provenance and where the book shows it."""
 
-    option_spec = {"class": directives.class_option}
-
     def run(self):
         getattr(self.env, APPENDIX_DOCS).add(self.env.docname)
         record(self.env)
-        return [ValuesAppendix(classes=self.options.get("class", []))]
+        return [ValuesAppendix()]
 
 
 class PageRef(nodes.Inline, nodes.Element):
