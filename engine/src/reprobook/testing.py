@@ -88,8 +88,9 @@ def broken_links(html_root: Path, classes: tuple[str, ...] = ()) -> list[str]:
 def sphinx_build(srcdir: Path, builder: str = "html", outdir: Path | None = None) -> str:
     """Build the Sphinx project in `srcdir` in-process (about 3 s) into `outdir` (default
     srcdir/_build/<builder>); returns the warnings. What the build registers with docutils, and
-    the source suffixes extensions add to Sphinx's shared defaults, are undone afterwards, so
-    that builds with different extensions can follow each other in one process."""
+    the source suffixes extensions add to Sphinx's shared defaults (a default dict that Sphinx
+    lets extensions change in place), are undone afterwards, and the build starts from Sphinx's
+    own default, so that builds with different extensions can follow each other in one process."""
     import io
 
     from sphinx.application import Sphinx
@@ -98,7 +99,10 @@ def sphinx_build(srcdir: Path, builder: str = "html", outdir: Path | None = None
 
     srcdir = Path(srcdir)
     outdir = Path(outdir) if outdir is not None else srcdir / "_build" / builder
-    suffixes = dict(Config.config_values["source_suffix"].default)
+    shared = Config.config_values["source_suffix"].default
+    suffixes = dict(shared)
+    shared.clear()
+    shared.update({".rst": "restructuredtext"})  # Sphinx's own default, whatever earlier builds left there
     warnings = io.StringIO()
     try:
         with docutils_namespace():
@@ -106,6 +110,6 @@ def sphinx_build(srcdir: Path, builder: str = "html", outdir: Path | None = None
                          status=None, warning=warnings, freshenv=True)
             app.build()
     finally:
-        Config.config_values["source_suffix"].default.clear()
-        Config.config_values["source_suffix"].default.update(suffixes)
+        shared.clear()
+        shared.update(suffixes)
     return warnings.getvalue()
