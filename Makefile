@@ -64,7 +64,7 @@ certify: ## (in an unpacked package) check SHA256SUMS, set up .venv, re-execute 
 	@$(MAKE) --no-print-directory setup
 	@$(BIN)/python -m reprobook certify $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
-diff: $(STAMP) ## cells, values and figures changed in results/ since REF (default HEAD)
+diff: $(STAMP) ## impact report since REF (default HEAD): data rows, moved results, sentences, figures, claims
 	@$(BIN)/python -m reprobook diff $(REF)
 
 pdf: $(STAMP) ## build the PDF book into _build/pdf/book.pdf

@@ -41,6 +41,14 @@ pred
 
 # %%
 values = pathways.headline_values(demo, coding, rules, outcomes, published, homogeneity_threshold,
-                                  aggregates, census_tolerance)
+                                  aggregates, census_tolerance, demographics_file="data/demographics_1989.csv",
+                                  published_file="data/published_values.csv")
 for name, value in values.items():
     nb.save_value(name, **value)
+
+# %% [markdown]
+# ## Claims the book makes (a build stops when the data make a cited one false)
+
+# %%
+for claim in pathways.claims(demo, coding, rules, outcomes, homogeneity_threshold):
+    nb.save_claim(**claim)

@@ -66,7 +66,20 @@ for name, fig in (("trade_flows_series", trade.flows_figure(flows, start_year, e
 # ## In-text values
 
 # %%
-values = trade.headline_values(flows, published, markets, start_year, end_year, share_year)
+files = trade.Files(flows=flows_csv, published=published_csv, markets=markets_csv)
+values = trade.headline_values(flows, published, markets, start_year, end_year, share_year, files)
 for name, value in values.items():
     nb.save_value(name, **value)
 pd.DataFrame.from_dict(values, orient="index")[["value", "unit", "about"]]
+
+# %% [markdown]
+# ## Claims
+#
+# Sentences of the book that the data must keep true; a build whose data make a cited claim
+# false stops before anything is published.
+
+# %%
+claims = trade.claims(flows, published, start_year, end_year, share_year)
+for claim in claims:
+    nb.save_claim(**claim)
+pd.DataFrame(claims).set_index("name")[["holds", "statement"]]

@@ -137,6 +137,22 @@ def test_every_caption_and_whole_cells(book):
     assert re.search(r"UZB 1998 Central Asian", events) and "kjis_identity" in events
 
 
+def test_values_appendix_lists_every_value_with_its_pages(book):
+    import json
+
+    start = book.flat.index("Job alignment: notebook")
+    appendix = book.flat[start: book.flat.index("Following a number back to its data", start)]
+    assert "Job trade: notebook notebooks/trade.py" in appendix and len(re.findall(r"p\. \d+", appendix)) > 100
+    # names break at underscores across lines, so they are looked up in the LaTeX the PDF was set from
+    tex = (book.root / "_build/sphinx-latex/_build/latex/book.tex").read_text(encoding="utf-8")
+    tex = tex[tex.index("Job alignment: notebook"):].replace("\\_\\allowbreak{}", "_").replace("\\_", "_")
+    values = json.loads((book.root / "results/values.json").read_text(encoding="utf-8"))
+    assert not [n for n in values if f"\\sphinxupquote{{{n}}}" not in tex]
+    # a check mark after each sentence that cites a claim
+    cited = sum(md.read_text(encoding="utf-8").count("{claim}`") for md in (book.root / "book").glob("*.md"))
+    assert book.flat.count("\u2713") == cited == 5
+
+
 def test_two_builds_are_byte_identical(book):
     first = book.pdf.read_bytes()
     shutil.rmtree(book.root / "_build/sphinx-latex")

@@ -81,6 +81,35 @@ def test_internal_links_and_anchors_resolve(book_copy):
     assert not broken, "\n".join(broken[:20])
 
 
+def test_every_provenance_value_and_claim_link_opens_its_cell(book_copy):
+    from reprobook.testing import broken_links, html_links
+
+    html_root = book_copy / "_build/html"
+    assert broken_links(html_root, ("result-source", "result-value", "result-claim")) == []
+    _, links = html_links(html_root)
+    kinds = {k: [h for _, h, c in links if k in c.split()] for k in ("result-source", "result-value", "result-claim")}
+    assert all("results/notebooks/" in h and "#cell-" in h for hs in kinds.values() for h in hs)
+    roles = sum(md.read_text(encoding="utf-8").count("{value}`") for md in (book_copy / "book").glob("*.md"))
+    claims = sum(md.read_text(encoding="utf-8").count("{claim}`") for md in (book_copy / "book").glob("*.md"))
+    assert len(kinds["result-value"]) == roles and len(kinds["result-claim"]) == claims == 5
+    for page in chapters(html_root):
+        text = page.read_text(encoding="utf-8")
+        # every provenance line links to its notebook, every {value} is a link (none left as plain text)
+        assert text.count('<p class="provenance">') == text.count('class="result-source')
+        assert '<span class="result-value' not in text and "result-claim-false" not in text
+    views = {p.stem for p in (book_copy / "results/notebooks").glob("*.ipynb")}
+    assert views and views == {p.stem for p in (html_root / "results/notebooks").glob("*.html")}
+
+
+def test_values_appendix_lists_every_value(book_copy):
+    page = (book_copy / "_build/html/book/appendix-values.html").read_text(encoding="utf-8")
+    text = re.sub(r"<wbr>", "", page)
+    values = json.loads((book_copy / "results/values.json").read_text())
+    missing = [n for n in values if f">{n}</code>" not in text]
+    assert not missing, missing
+    assert "Data rows: data/trade_flows.csv (reporter, flow, year) = (KAZ, export_to_eu, 2024)" in text
+
+
 def test_citation_meta_tags(book_copy):
     index = (book_copy / "_build/html/book/index.html").read_text(encoding="utf-8")
     assert '<meta name="citation_title" content="A comparative study of multivector foreign policy in Central Asia"' in index

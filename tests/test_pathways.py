@@ -194,6 +194,18 @@ def test_headline_values_of_the_two_cases():
     assert v["pathway_census_n_agree"]["value"] == 1
     assert v["pathway_threshold"] == {"value": 0.6, "unit": "", "decimals": 2, "percent": False, "about": {}}
     assert not [n for n in v if "1989" in n]
+    assert "rows" not in v["pathway_kaz_russians_pct"]  # no file named: no rows
+
+
+def test_headline_values_name_the_census_rows_that_fed_them():
+    v = pw.headline_values(DEMO, CODING, RULES, OUTCOMES, PUB, 0.6, SLAVS, demographics_file="data/d.csv",
+                           published_file="data/p.csv")
+    kaz = lambda g: {"country": "KAZ", "census_year": 1989, "group": g}  # noqa: E731
+    assert v["pathway_kaz_largest_share_pct"]["rows"] == {"data/d.csv": [kaz("kazakhs")]}
+    assert v["pathway_kaz_slavs_germans_pct"]["rows"] == {
+        "data/d.csv": [kaz("russians"), kaz("ukrainians"), kaz("belarusians"), kaz("germans")]}
+    assert v["pathway_census_slavs_printed_pct"]["rows"] == {"data/p.csv": [{"value_id": "census_KAZ_slavs_1989"}]}
+    assert "rows" not in v["pathway_n_match"]
 
 
 def test_headline_values_need_the_printed_aggregate():
@@ -211,3 +223,12 @@ def test_sensitivity_values_describe_one_band():
     assert v["pathway_threshold_step"]["value"] == 0.01
     with pytest.raises(ValueError, match="expected one interval"):
         pw.sensitivity_values(sens, [(0.1, 0.2), (0.3, 0.4)])
+
+
+def test_the_model_claim_holds_at_the_default_threshold_only_inside_the_band():
+    (c,) = pw.claims(DEMO, CODING, RULES, OUTCOMES, 0.6)
+    assert c["name"] == "pathway_model_matches_observed" and c["holds"] is True
+    assert c["statement"].startswith("At the default homogeneity threshold (0.6), the pathway model's predictions "
+                                     "match the observed foreign-policy outcomes of all 2 states")
+    assert c["values"] == ["pathway_threshold", "pathway_n_match", "pathway_n_states"]
+    assert pw.claims(DEMO, CODING, RULES, OUTCOMES, 0.8)[0]["holds"] is False  # Uzbekistan turns heterogeneous

@@ -337,10 +337,55 @@ def test_the_mismatched_balance_is_found_not_named(flows, published):
     assert v["trade_mismatch_balance_computed"]["value"] == -4
     assert v["trade_mismatch_balance_gap"]["value"] == 10
     assert v["trade_mismatch_balance_gap"]["about"] == {"reporter": "KGZ", "reporter_name": "Kyrgyzstan", "year": 2023}
+    files = trade.Files(flows="data/trade_flows.csv", published="data/published_values.csv")
+    rows = trade.balance_mismatch_values(repro, files)["trade_mismatch_balance_gap"]["rows"]
+    assert rows == {"data/published_values.csv": [{"value_id": "t5_balance_KGZ_2023"}],
+                    "data/trade_flows.csv": [{"reporter": "KGZ", "flow": E, "year": 2023},
+                                             {"reporter": "KGZ", "flow": I, "year": 2023}]}
     fixed = published.copy()
     fixed.loc[fixed["value_id"] == "t5_balance_KGZ_2023", "value"] = -4
-    with pytest.raises(ValueError, match="expected exactly one mismatched Table 5 balance, found 0"):
-        trade.balance_mismatch_values(trade.reproduction(fixed, flows, 2023, 2004, 2023))
+    none = trade.balance_mismatch_values(trade.reproduction(fixed, flows, 2023, 2004, 2023))
+    assert none["trade_mismatch_balance_gap"]["value"] is None  # no mismatch: the claim says so, not a crash
+
+
+def _claims(flows, published, **kw) -> dict:
+    return {c["name"]: c for c in trade.claims(flows, published, 2004, 2023, 2023, **kw)}
+
+
+def test_claims_hold_with_the_data_they_describe(flows, published_full):
+    published = published_full.copy()
+    published.loc[published["value_id"] == "t5_balance_KGZ_2023", "value"] = -7  # printed -7, flows give -4
+    text = pd.DataFrame([{**published.iloc[0].to_dict(), "value_id": "text_ca5_export_to_eu_2004", "table_ref": "text",
+                          "quantity": E, "reporter": "CA5", "year": 2004, "value": 0.00002, "unit": "billion EUR"}])
+    published.loc[published["value_id"] == "text_ca5_export_to_eu_2023", "value"] = 0.000113
+    published = pd.concat([published, text], ignore_index=True)
+    c = _claims(flows, published, slip={"reporter": "KGZ", "year": 2023})
+    assert {n: v["holds"] for n, v in c.items()} == {
+        "trade_kaz_most_exports": True, "trade_exports_grew_as_text": True,
+        "trade_text_growth_fits_imports": False,  # the fixture's text factor is 7, imports grew 7-fold, exports 5.65
+        "trade_single_balance_slip": True}
+    assert c["trade_kaz_most_exports"]["statement"] == ("Kazakhstan supplied most (more than half) of the region's "
+                                                       "exports to the EU in 2023.")
+    assert c["trade_kaz_most_exports"]["values"] == ["trade_kaz_export_share"]
+    assert "from about 2e-05 to about 0.000113 billion EUR between 2004 and 2023" in c["trade_exports_grew_as_text"][
+        "statement"]
+
+
+def test_claims_fail_when_the_data_change(flows, published_full):
+    minor = flows.copy()
+    minor.loc[(minor["reporter"] == "KAZ") & (minor["flow"] == E) & (minor["year"] == 2023), "value_keur"] = 10
+    c = _claims(minor, published_full, slip={"reporter": "KGZ", "year": 2023})
+    assert not c["trade_kaz_most_exports"]["holds"]  # 10 of 113
+    assert not c["trade_single_balance_slip"]["holds"]  # Kazakhstan's printed balance no longer fits either
+    c = _claims(flows, published_full)  # the slip the book names is Kyrgyzstan's of another year
+    assert not c["trade_single_balance_slip"]["holds"]
+    assert "Kyrgyzstan's for 2024" in c["trade_single_balance_slip"]["statement"]
+    assert not c["trade_exports_grew_as_text"]["holds"]  # the fixture's text has no figure for 2004
+
+
+def test_one_digit_apart():
+    assert trade.differs_in_one_digit(-2615179, -2615169)
+    assert not trade.differs_in_one_digit(-14, -4) and not trade.differs_in_one_digit(123, 321)
 
 
 def test_headline_values_are_save_value_arguments(flows, published_full, markets_2024, tmp_path, monkeypatch):

@@ -165,6 +165,11 @@ def test_the_new_project_builds_tests_and_runs_by_hand(tmp_path):
     html = (dest / "_build/html/book/quartet.html").read_text()
     assert values["correlation_min"]["display"] in html and values["correlation_max"]["display"] in html
     assert "3 passed" in proc.stdout
+    # the executed notebook is part of the record: the template's .gitignore must not drop it
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    ignored = subprocess.run(["git", "check-ignore", "results/notebooks/quartet.ipynb", "notebooks/x.ipynb"],
+                             cwd=dest, capture_output=True, text=True).stdout.split()
+    assert (dest / "results/notebooks/quartet.ipynb").is_file() and ignored == ["notebooks/x.ipynb"]
 
     # by hand, from the notebook's folder (as Jupyter runs it): nb finds the project root
     proc = subprocess.run([sys.executable, "quartet.py"], cwd=dest / "notebooks", capture_output=True, text=True,

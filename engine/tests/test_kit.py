@@ -161,7 +161,7 @@ def test_ro_crate_lists_every_results_file_with_its_sha256(project, tmp_path):
     top = unpacked(archive, tmp_path / "unpacked")
     crate = ROCrate(top)
     results = sorted(p.relative_to(top).as_posix() for p in (top / "results").rglob("*") if p.is_file())
-    assert len(results) == 6
+    assert len(results) == 8  # with the two jobs' executed notebooks (results/notebooks/)
     for rel in results:
         entity = crate.get(rel)
         assert entity is not None, rel
@@ -249,7 +249,7 @@ def test_certify_reproduces_every_exhibit_of_the_archive(project, tmp_path):
     top = unpacked(package.build_package(Paths(project)).path, tmp_path / "reviewer")
     proc = run_cli(top, "certify")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Certified: all 5 exhibits" in proc.stdout
+    assert "Certified: all 7 exhibits" in proc.stdout  # five results and the two jobs' executed notebooks
     cert = json.loads((top / "_build/certificate/certificate.json").read_text())
     record = json.loads((top / "results/manifest.json").read_text())
     assert cert["certified"] is True

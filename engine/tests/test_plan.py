@@ -169,3 +169,17 @@ def test_a_checkout_that_converts_line_ends_changes_nothing(proj):
             f.write_bytes(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
     _, after = plan_of(proj)
     assert keys(after) == keys(plan) and after.up_to_date
+
+
+def test_an_extensions_data_files_count_as_its_source(tmp_path, monkeypatch):
+    from reprobook.bookinputs import module_source_files
+
+    pkg = tmp_path / "myext"
+    (pkg / "static").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "static" / "style.css").write_text("a { color: red }")
+    (pkg / "__pycache__").mkdir()
+    (pkg / "__pycache__" / "x.pyc").write_bytes(b"")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    files = {p.relative_to(pkg).as_posix() for p in module_source_files("myext.sphinx")}
+    assert files == {"__init__.py", "static/style.css"}  # a new style sheet rebuilds the book

@@ -1,13 +1,12 @@
 """The Sphinx extension in a real, in-process Sphinx build of a one-page MyST project."""
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from sphinx.application import Sphinx
+from reprobook.testing import sphinx_build
 
 CSV = ("reporter,label,year,printed,computed\n"
        "KAZ,Kazakhstan,2020,5,\nKAZ,Kazakhstan,2022,7,8\nUZB,Uzbekistan,2020,-1,\nUZB,Uzbekistan,2022,-2000,-2000\n")
@@ -22,11 +21,8 @@ def build(tmp_path: Path, page: str) -> tuple[str, str]:
     (tmp_path / "conf.py").write_text("extensions = ['myst_parser', 'reprobook.sphinxext']\n"
                                       "exclude_patterns = ['results', '_build']\nnumfig = True\n")
     (tmp_path / "index.md").write_text(page)
-    warnings = io.StringIO()
-    app = Sphinx(str(tmp_path), str(tmp_path), str(tmp_path / "_build/html"), str(tmp_path / "_build/doctrees"),
-                 "html", status=None, warning=warnings, freshenv=True)
-    app.build()
-    return (tmp_path / "_build/html/index.html").read_text(encoding="utf-8"), warnings.getvalue()
+    warnings = sphinx_build(tmp_path)
+    return (tmp_path / "_build/html/index.html").read_text(encoding="utf-8"), warnings
 
 
 def cells(html: str, tag: str) -> list[str]:

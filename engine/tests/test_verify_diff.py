@@ -28,8 +28,9 @@ def test_verify_reproduces_then_names_a_tampered_cell(committed):
     proc = run_cli(committed, "verify")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = (committed / "_build/verify/report.md").read_text()
-    assert "All 5 artifacts reproduced." in report
-    for path in ("results/tables/totals.csv", "results/figures/bars.svg", "results/values.json#grand_total"):
+    assert "All 7 artifacts reproduced." in report  # with the two jobs' executed notebooks
+    for path in ("results/tables/totals.csv", "results/figures/bars.svg", "results/values.json#grand_total",
+                 "results/notebooks/sums.ipynb", "results/notebooks/words.ipynb"):
         assert f"`{path}` | " in report and "reproduced bit for bit" in report
     assert (committed / "_build/verify/report.html").is_file()
 
@@ -53,7 +54,8 @@ def test_tolerance_declared_in_spec(committed):
 
 def test_diff_lists_moved_cells_values_and_pages(committed):
     (committed / "data/numbers.csv").write_text("group,value\na,1\na,2\nb,7\nc,1\n")
-    run_cli(committed, "build", "--no-book", check=True)
+    build = run_cli(committed, "build", "--no-book", check=True)
+    assert "impact against HEAD: 1 data file(s) changed (2 row(s))" in build.stderr
     proc = run_cli(committed, "diff", check=True)
     out = proc.stdout
     assert "table totals: 1 cell(s) changed, 1 row(s) added" in out
@@ -62,6 +64,11 @@ def test_diff_lists_moved_cells_values_and_pages(committed):
     assert "value grand_total: 8.0 -> 11.0 (used on: book/index.md)" in out
     assert "figure bars: changed" in out
     assert "word_lengths" not in out
+    assert "data data/numbers.csv: changed, 2 row(s) (read by: sums)" in out  # no primary key: rows by position
+    assert "    3: value: 5 -> 7" in out and "    4: added" in out
+    assert "passage book/index.md:3: The grand total is 11.0." in out
+    # a build that changes results writes the report too (against HEAD)
+    assert (committed / "_build/diff/report.html").is_file()
     report = (committed / "_build/diff/report.md").read_text()
     assert "| group=b | value | 5.0 | 7.0 |" in report
     bad = run_cli(committed, "diff", "no-such-ref")

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from .countries import KAZAKHSTAN, UZBEKISTAN, name
-from .values import value
+from .values import fed_by, value
 
 _DIGITS = 10
 HOMOGENEOUS = "homogeneous"
@@ -358,45 +358,72 @@ def sensitivity_figure(sens: pd.DataFrame, band: list[tuple[float, float]], thre
 
 def headline_values(demo: pd.DataFrame, coding: pd.DataFrame, rules: pd.DataFrame, outcomes: pd.DataFrame,
                     published: pd.DataFrame, threshold: float, aggregates: dict[str, list[str]],
-                    census_tolerance: float = 0.05) -> dict[str, dict]:
+                    census_tolerance: float = 0.05, demographics_file: str | None = None,
+                    published_file: str | None = None) -> dict[str, dict]:
     """Every in-text value of the pathway model at one threshold: name -> keyword arguments of
     ``nb.save_value``. Shares are percent of the population (about their census year), ELF bounds
     fractions; per case (Kazakhstan, Uzbekistan) the largest share, known total, unknown rest,
     number of printed groups and ELF bounds; Kazakhstan's Russian and German shares, the non-Kazakh
-    total and the printed Slav aggregate against the sum of its groups."""
+    total and the printed Slav aggregate against the sum of its groups. Shares of named groups
+    carry the census rows that fed them (``rows``, by the primary key of `demographics_file`; the
+    printed aggregate by its row of `published_file`) when the files are given."""
     pred = predict(demo, coding, rules, outcomes, threshold)
     shares = share_summary(demo).set_index("country")
     elf = elf_bounds(demo).set_index("country")
     census = census_check(published, demo, aggregates, census_tolerance)
     year = demo.groupby("country")["census_year"].first()
-    pct = lambda v, c: value(v, "percent", 1, True, census_year=int(year[c]))
+
+    def fed(c: str, groups=(), value_ids=()) -> dict | None:
+        keys = [{"country": c, "census_year": int(year[c]), "group": g} for g in groups]
+        out = fed_by(*([(demographics_file, keys)] if demographics_file and keys else []),
+                     *([(published_file, [{"value_id": v} for v in value_ids])] if published_file and value_ids else []))
+        return out or None
+
+    pct = lambda v, c, groups=(), ids=(): value(v, "percent", 1, True, rows=fed(c, groups, ids),  # noqa: E731
+                                                census_year=int(year[c]))
     out = {"pathway_threshold": value(threshold, decimals=2),
            "pathway_n_states": value(len(pred), decimals=0),
            "pathway_n_match": value(int(pred["match"].sum()), decimals=0)}
     for c in CASES:
         s, e, k = shares.loc[c], elf.loc[c], c.lower()
-        out[f"pathway_{k}_largest_share_pct"] = pct(100 * s["largest_share"], c)
-        out[f"pathway_{k}_largest_share"] = value(s["largest_share"], decimals=3, census_year=int(year[c]))
+        out[f"pathway_{k}_largest_share_pct"] = pct(100 * s["largest_share"], c, [s["largest_group"]])
+        out[f"pathway_{k}_largest_share"] = value(s["largest_share"], decimals=3, rows=fed(c, [s["largest_group"]]),
+                                                  census_year=int(year[c]))
         out[f"pathway_{k}_known_total_pct"] = pct(100 * s["known_total"], c)
         out[f"pathway_{k}_unknown_pct"] = pct(100 * s["remainder"], c)
         out[f"pathway_{k}_n_groups_known"] = value(int(s["n_groups_known"]), decimals=0, census_year=int(year[c]))
         out[f"pathway_{k}_elf_lower"] = value(e["elf_lower"], decimals=3, census_year=int(year[c]))
         out[f"pathway_{k}_elf_upper"] = value(e["elf_upper"], decimals=3, census_year=int(year[c]))
     groups = demo[demo["country"] == KAZAKHSTAN].set_index("group")["share_pct"]
-    out["pathway_kaz_russians_pct"] = pct(groups[RUSSIANS], KAZAKHSTAN)
-    out["pathway_kaz_germans_pct"] = pct(groups[GERMANS], KAZAKHSTAN)
-    out["pathway_kaz_not_largest_pct"] = pct(100 - 100 * shares.loc[KAZAKHSTAN, "largest_share"], KAZAKHSTAN)
-    out["pathway_kaz_slavs_germans_pct"] = pct(groups[[*aggregates[SLAVS], GERMANS]].sum(), KAZAKHSTAN)
+    out["pathway_kaz_russians_pct"] = pct(groups[RUSSIANS], KAZAKHSTAN, [RUSSIANS])
+    out["pathway_kaz_germans_pct"] = pct(groups[GERMANS], KAZAKHSTAN, [GERMANS])
+    out["pathway_kaz_not_largest_pct"] = pct(100 - 100 * shares.loc[KAZAKHSTAN, "largest_share"], KAZAKHSTAN,
+                                             [shares.loc[KAZAKHSTAN, "largest_group"]])
+    out["pathway_kaz_slavs_germans_pct"] = pct(groups[[*aggregates[SLAVS], GERMANS]].sum(), KAZAKHSTAN,
+                                               [*aggregates[SLAVS], GERMANS])
     slavs = census[(census["country"] == KAZAKHSTAN) & (census["aggregate"] == SLAVS)]
     if len(slavs) != 1:
         raise ValueError(f"expected one printed {SLAVS} aggregate for {KAZAKHSTAN} in published_values.csv, "
                          f"found {len(slavs)}")
     slavs = slavs.iloc[0]
-    out["pathway_census_slavs_printed_pct"] = pct(slavs["printed_pct"], KAZAKHSTAN)
-    out["pathway_census_slavs_computed_pct"] = pct(slavs["computed_pct"], KAZAKHSTAN)
+    out["pathway_census_slavs_printed_pct"] = pct(slavs["printed_pct"], KAZAKHSTAN, ids=[slavs["value_id"]])
+    out["pathway_census_slavs_computed_pct"] = pct(slavs["computed_pct"], KAZAKHSTAN, aggregates[SLAVS])
     out["pathway_census_n_checked"] = value(len(census), decimals=0)
     out["pathway_census_n_agree"] = value(int((census["verdict"] == "agrees").sum()), decimals=0)
     return out
+
+
+def claims(demo: pd.DataFrame, coding: pd.DataFrame, rules: pd.DataFrame, outcomes: pd.DataFrame,
+           threshold: float) -> list[dict]:
+    """The chapter's claim, as keyword arguments of ``nb.save_claim``: at `threshold` (the default
+    the book uses) the model's prediction matches the observed outcome of every state, both cases
+    of the article (``pathway_model_matches_observed``)."""
+    pred = predict(demo, coding, rules, outcomes, threshold)
+    holds = len(pred) == len(outcomes) and bool(pred["match"].all())
+    return [{"name": "pathway_model_matches_observed", "holds": holds,
+             "statement": f"At the default homogeneity threshold ({threshold:g}), the pathway model's predictions "
+                          f"match the observed foreign-policy outcomes of all {len(outcomes)} states.",
+             "values": ["pathway_threshold", "pathway_n_match", "pathway_n_states"]}]
 
 
 def sensitivity_values(sens: pd.DataFrame, band: list[tuple[float, float]]) -> dict[str, dict]:

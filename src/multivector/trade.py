@@ -19,8 +19,8 @@ import re
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .countries import CENTRAL_ASIA, EUROPEAN_UNION, KAZAKHSTAN, REGION, UZBEKISTAN, name
-from .values import value as _value, years_text as _years_text
+from .countries import CENTRAL_ASIA, EUROPEAN_UNION, KAZAKHSTAN, KYRGYZSTAN, REGION, UZBEKISTAN, name
+from .values import fed_by, value as _value, years_text as _years_text
 
 COUNTRIES = CENTRAL_ASIA
 EXPORT, IMPORT = "export_to_eu", "import_from_eu"
@@ -39,6 +39,33 @@ YEAR_SHADES = ("#9ecae1", "#4292c6", "#08519c")  # light to dark, the years of t
 KEUR_PER_BN = 1_000_000  # thousand EUR in one billion EUR
 SOURCE = "kviklys_hedging"  # the document whose trade numbers are reproduced
 KEUR, BN, PERCENT, RATIO = "thousand EUR", "billion EUR", "percent", "ratio"
+
+# The one printed Table 5 balance that the source's own Table 6 flows contradict, as our reading of
+# the source found it; the book describes it, and the claim `trade_single_balance_slip` checks that
+# the data still say exactly this (see `claims`).
+PRINTED_SLIP = {"reporter": KYRGYZSTAN, "year": 2024}
+
+
+class Files:
+    """Which input file holds each frame, to name the data rows behind a value (``rows=`` of
+    ``nb.save_value``): `flows` (trade_flows.csv), `published` (published_values.csv),
+    `markets` (export_markets.csv); a file left as None names no rows."""
+
+    def __init__(self, flows: str | None = None, published: str | None = None, markets: str | None = None):
+        self.flows, self.published, self.markets = flows, published, markets
+
+    def rows(self, **keys: list[dict]) -> dict[str, list[dict]] | None:
+        """``rows`` for `_value`: keyword = frame ('flows', ...), value = its primary keys."""
+        groups = [(getattr(self, frame), k) for frame, k in keys.items() if getattr(self, frame) and k]
+        return fed_by(*groups) or None
+
+
+NO_FILES = Files()
+
+
+def flow_keys(reporters, flows, years) -> list[dict]:
+    """Primary keys (reporter, flow, year) of trade_flows.csv rows, every combination."""
+    return [{"reporter": r, "flow": f, "year": int(y)} for r in reporters for f in flows for y in years]
 
 
 # --------------------------------------------------------------------------- flows
@@ -478,23 +505,32 @@ def _one(rows: pd.DataFrame, what: str) -> pd.Series:
     return rows.iloc[0]
 
 
-def growth_values(flows: pd.DataFrame, start: int, end: int, region: str = REGION) -> dict[str, dict]:
+def growth_values(flows: pd.DataFrame, start: int, end: int, region: str = REGION,
+                  files: Files = NO_FILES) -> dict[str, dict]:
     """The region's exports, imports and balance in `start` and `end` (billion EUR; the balance in
-    thousand EUR) and their growth (factor, percent), each about its year or its two years."""
+    thousand EUR) and their growth (factor, percent), each about its year or its two years, with
+    the flow rows that fed it."""
     g = growth(flows, region, start, end).set_index("quantity")
     span = {"start_year": int(start), "end_year": int(end)}
     out = {}
     for flow, key in ((EXPORT, "export"), (IMPORT, "import")):
-        out[f"trade_ca5_{key}_start_bn"] = _value(g.loc[flow, "start_keur"] / KEUR_PER_BN, BN, 2, year=int(start))
-        out[f"trade_ca5_{key}_end_bn"] = _value(g.loc[flow, "end_keur"] / KEUR_PER_BN, BN, 2, year=int(end))
-        out[f"trade_ca5_{key}_growth_factor"] = _value(g.loc[flow, "growth_factor"], RATIO, 2, **span)
-        out[f"trade_ca5_{key}_growth_pct"] = _value(g.loc[flow, "growth_pct"], PERCENT, 0, True, **span)
-    out["trade_ca5_balance_start"] = _value(g.loc["balance", "start_keur"], KEUR, 0, year=int(start))
-    out["trade_ca5_balance_end"] = _value(g.loc["balance", "end_keur"], KEUR, 0, year=int(end))
+        at = lambda *years: files.rows(flows=flow_keys([region], [flow], years))  # noqa: E731
+        out[f"trade_ca5_{key}_start_bn"] = _value(g.loc[flow, "start_keur"] / KEUR_PER_BN, BN, 2, rows=at(start),
+                                                  year=int(start))
+        out[f"trade_ca5_{key}_end_bn"] = _value(g.loc[flow, "end_keur"] / KEUR_PER_BN, BN, 2, rows=at(end),
+                                                year=int(end))
+        out[f"trade_ca5_{key}_growth_factor"] = _value(g.loc[flow, "growth_factor"], RATIO, 2, rows=at(start, end),
+                                                       **span)
+        out[f"trade_ca5_{key}_growth_pct"] = _value(g.loc[flow, "growth_pct"], PERCENT, 0, True, rows=at(start, end),
+                                                    **span)
+    for when, year in (("start", start), ("end", end)):
+        out[f"trade_ca5_balance_{when}"] = _value(g.loc["balance", f"{when}_keur"], KEUR, 0,
+                                                  rows=files.rows(flows=flow_keys([region], FLOWS, [year])),
+                                                  year=int(year))
     return out
 
 
-def balance_values(flows: pd.DataFrame, year: int) -> dict[str, dict]:
+def balance_values(flows: pd.DataFrame, year: int, files: Files = NO_FILES) -> dict[str, dict]:
     """Kazakhstan's and Uzbekistan's balance with the EU in `year`, computed from the flows alone
     (thousand EUR). Raises ValueError if the flows of that year are not printed."""
     bal = balances(flows).set_index(["reporter", "year"])["balance_keur"]
@@ -503,11 +539,13 @@ def balance_values(flows: pd.DataFrame, year: int) -> dict[str, dict]:
         if (code, year) not in bal.index:
             raise ValueError(f"the trade flows do not give {name(code)}'s balance for {year}: both its exports "
                              f"and imports must be printed; years with both: {sorted(bal[code].index)}")
-        out[f"trade_{code.lower()}_balance"] = _value(int(bal[(code, year)]), KEUR, 0, year=int(year))
+        out[f"trade_{code.lower()}_balance"] = _value(int(bal[(code, year)]), KEUR, 0,
+                                                     rows=files.rows(flows=flow_keys([code], FLOWS, [year])),
+                                                     year=int(year))
     return out
 
 
-def share_values(flows: pd.DataFrame, share_year: int) -> dict[str, dict]:
+def share_values(flows: pd.DataFrame, share_year: int, files: Files = NO_FILES) -> dict[str, dict]:
     """Kazakhstan's share of the region's exports and imports (of the printed regional total) in
     `share_year`, with the lowest export share and the highest import share of all printed years,
     each about its year. Raises ValueError if `share_year` has no regional totals."""
@@ -519,12 +557,14 @@ def share_values(flows: pd.DataFrame, share_year: int) -> dict[str, dict]:
             raise ValueError(f"no {flow} share for {share_year}: the region and every country must be printed; "
                              f"years with shares: {list(s.index)}")
         y = int(s.idxmin() if extreme == "min" else s.idxmax())
-        out[f"trade_kaz_{key}_share"] = _value(s[share_year], PERCENT, 1, True, year=int(share_year))
-        out[f"trade_kaz_{key}_share_{extreme}"] = _value(s[y], PERCENT, 1, True, year=y)
+        at = lambda year: files.rows(flows=flow_keys([KAZAKHSTAN, REGION], [flow], [year]))  # noqa: E731
+        out[f"trade_kaz_{key}_share"] = _value(s[share_year], PERCENT, 1, True, rows=at(share_year),
+                                               year=int(share_year))
+        out[f"trade_kaz_{key}_share_{extreme}"] = _value(s[y], PERCENT, 1, True, rows=at(y), year=y)
     return out
 
 
-def text_values(published: pd.DataFrame) -> dict[str, dict]:
+def text_values(published: pd.DataFrame, files: Files = NO_FILES) -> dict[str, dict]:
     """The source's own running-text figures that the book quotes: the region's exports to the EU
     in the latest year the text gives (billion EUR), its 'almost'-fold import growth and
     Kazakhstan's undated shares, each with its year(s) and hedge word (qualifier)."""
@@ -537,25 +577,28 @@ def text_values(published: pd.DataFrame) -> dict[str, dict]:
     gf = _one(factors[factors["value_id"].map(_flow_of) == IMPORT], "text growth factor of imports")
     span = re.search(r"_(\d{4})_(\d{4})$", gf["value_id"])
     qual = lambda r: r["qualifier"] if isinstance(r["qualifier"], str) and r["qualifier"] else None
-    out = {"trade_text_export_bn": _value(float(latest["value"]), BN, 1, year=int(latest["year"])),
-           "trade_text_import_growth_factor": _value(float(gf["value"]), RATIO, 0, qualifier=qual(gf),
+    row = lambda r: files.rows(published=[{"value_id": r["value_id"]}])  # noqa: E731
+    out = {"trade_text_export_bn": _value(float(latest["value"]), BN, 1, rows=row(latest), year=int(latest["year"])),
+           "trade_text_import_growth_factor": _value(float(gf["value"]), RATIO, 0, rows=row(gf), qualifier=qual(gf),
                                                      start_year=int(span[1]) if span else None,
                                                      end_year=int(span[2]) if span else None)}
     for flow, key in (("exports", "export"), ("imports", "import")):
         r = _one(t[(t["quantity"] == f"share_of_ca5_{flow}") & (t["reporter"] == KAZAKHSTAN)], f"text share of {flow}")
-        out[f"trade_text_kaz_{key}_share"] = _value(float(r["value"]), PERCENT, 0, True, qualifier=qual(r))
+        out[f"trade_text_kaz_{key}_share"] = _value(float(r["value"]), PERCENT, 0, True, rows=row(r), qualifier=qual(r))
     return out
 
 
 def table3_values(markets: pd.DataFrame, flows: pd.DataFrame, partner: str = EUROPEAN_UNION,
-                  region: str = REGION) -> dict[str, dict]:
+                  region: str = REGION, files: Files = NO_FILES) -> dict[str, dict]:
     """The EU value of Table 3's last column, about the year its header prints and the year whose
     regional exports (Tables 4/6) it equals (left out unless exactly one year matches)."""
     eu = markets[markets["partner"] == partner].sort_values("year_printed").iloc[-1]
     ex = flows[(flows["reporter"] == region) & (flows["flow"] == EXPORT)]
     matched = sorted(int(y) for y, v in zip(ex["year"], ex["value_keur"]) if v == eu["value_printed"])
+    rows = files.rows(markets=[{"partner": eu["partner"], "year_printed": int(eu["year_printed"])}],
+                      flows=flow_keys([region], [EXPORT], matched))
     return {"trade_table3_eu_last_column": _value(int(eu["value_printed"]), "thousand EUR (per footnote)", 0,
-                                                  year_printed=int(eu["year_printed"]),
+                                                  rows=rows, year_printed=int(eu["year_printed"]),
                                                   matches_year=matched[0] if len(matched) == 1 else None)}
 
 
@@ -579,33 +622,112 @@ def reproduction_values(repro: pd.DataFrame) -> dict[str, dict]:
     }
 
 
-def balance_mismatch_values(repro: pd.DataFrame) -> dict[str, dict]:
-    """The one printed Table 5 balance that its flows do not reproduce within rounding: printed,
-    computed and the size of the gap (thousand EUR), about its reporter and year.
+def balance_mismatches(repro: pd.DataFrame) -> pd.DataFrame:
+    """The printed Table 5 balances that their flows do not reproduce within rounding, largest gap first."""
+    mm = repro[(repro["table_ref"] == "Table 5") & (repro["verdict"] == MISMATCH)].copy()
+    mm["gap"] = mm["difference"].abs()
+    return mm.sort_values(["gap", "value_id"], ascending=[False, True]).reset_index(drop=True)
 
-    Raises ValueError unless exactly one balance is a mismatch (the book describes one).
-    """
-    mm = repro[(repro["table_ref"] == "Table 5") & (repro["verdict"] == MISMATCH)]
-    if len(mm) != 1:
-        raise ValueError(f"expected exactly one mismatched Table 5 balance, found {len(mm)} "
-                         f"({', '.join(mm['value_id']) or 'none'}); the text on the mismatched balance needs revising")
+
+def balance_mismatch_values(repro: pd.DataFrame, files: Files = NO_FILES) -> dict[str, dict]:
+    """The printed Table 5 balance that its flows do not reproduce within rounding (the largest,
+    should there be several): printed, computed and the size of the gap (thousand EUR), about its
+    reporter and year. With none, the three values are n/a. The book describes one such balance;
+    the claim `trade_single_balance_slip` (see `claims`) says whether the data still have one."""
+    mm = balance_mismatches(repro)
+    if mm.empty:
+        return {k: _value(None, KEUR, 0) for k in ("trade_mismatch_balance_printed", "trade_mismatch_balance_computed",
+                                                   "trade_mismatch_balance_gap")}
     r = mm.iloc[0]
     about = {"reporter": r["reporter"], "reporter_name": name(r["reporter"]), "year": int(r["year"])}
-    return {"trade_mismatch_balance_printed": _value(int(round(r["printed"])), KEUR, 0, **about),
-            "trade_mismatch_balance_computed": _value(int(round(r["computed"])), KEUR, 0, **about),
-            "trade_mismatch_balance_gap": _value(abs(int(round(r["difference"]))), KEUR, 0, **about)}
+    rows = files.rows(published=[{"value_id": r["value_id"]}], flows=flow_keys([r["reporter"]], FLOWS, [r["year"]]))
+    return {"trade_mismatch_balance_printed": _value(int(round(r["printed"])), KEUR, 0, rows=rows, **about),
+            "trade_mismatch_balance_computed": _value(int(round(r["computed"])), KEUR, 0, rows=rows, **about),
+            "trade_mismatch_balance_gap": _value(abs(int(round(r["difference"]))), KEUR, 0, rows=rows, **about)}
 
 
 def headline_values(flows: pd.DataFrame, published: pd.DataFrame, markets: pd.DataFrame,
-                    start: int, end: int, share_year: int) -> dict[str, dict]:
+                    start: int, end: int, share_year: int, files: Files = NO_FILES) -> dict[str, dict]:
     """Every in-text value of the trade chapter: name -> keyword arguments of ``nb.save_value``
-    (value, unit, decimals, percent, about). Computed values come from the flows directly, never
+    (value, unit, decimals, percent, about, and rows: the data rows that fed it, by primary key,
+    in the `files` that hold the frames). Computed values come from the flows directly, never
     through the printed rows they are compared with; `start`/`end` are the years of the long-run
     change, `share_year` the year Kazakhstan's undated text shares are compared with."""
     repro = reproduction(published, flows, share_year, start, end)
-    return {**growth_values(flows, start, end), **balance_values(flows, end), **share_values(flows, share_year),
-            **text_values(published), **table3_values(markets, flows), **reproduction_values(repro),
-            **balance_mismatch_values(repro)}
+    return {**growth_values(flows, start, end, files=files), **balance_values(flows, end, files),
+            **share_values(flows, share_year, files), **text_values(published, files),
+            **table3_values(markets, flows, files=files), **reproduction_values(repro),
+            **balance_mismatch_values(repro, files)}
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def differs_in_one_digit(a: int, b: int) -> bool:
+    """Do two whole numbers of the same sign and length differ in exactly one digit?"""
+    x, y = str(int(a)), str(int(b))
+    return len(x) == len(y) and sum(c != d for c, d in zip(x, y)) == 1
+
+
+def claims(flows: pd.DataFrame, published: pd.DataFrame, start: int, end: int,
+           share_year: int, slip: dict | None = None) -> list[dict]:
+    """The trade chapter's claims, as keyword arguments of ``nb.save_claim`` (name, holds,
+    statement, values). Each is a sentence of the book that the data must keep true:
+
+    - ``trade_kaz_most_exports``: Kazakhstan supplied more than half of the region's exports to
+      the EU in `share_year` (the share the text's undated figure rounds);
+    - ``trade_exports_grew_as_text``: the region's exports in `start` and `end`, in billion EUR,
+      round to the figures the source's text gives for those years;
+    - ``trade_text_growth_fits_imports``: the text's growth factor (with its hedge word) fits the
+      region's imports and not its exports;
+    - ``trade_single_balance_slip``: exactly one printed Table 5 balance disagrees with its flows
+      beyond rounding, it is `slip` (reporter and year; default PRINTED_SLIP), and the printed and
+      computed numbers differ in a single digit.
+    """
+    out = []
+    sh = shares(flows, KAZAKHSTAN)
+    ex = sh[sh["flow"] == EXPORT].set_index("year")["share_of_printed_pct"]
+    share = float(ex[share_year]) if share_year in ex.index else math.nan
+    out.append({"name": "trade_kaz_most_exports", "holds": bool(share > 50),
+                "statement": f"Kazakhstan supplied most (more than half) of the region's exports to the EU in "
+                             f"{share_year}.",
+                "values": ["trade_kaz_export_share"]})
+
+    g = growth(flows, REGION, start, end).set_index("quantity")
+    t = published[(published["source"] == SOURCE) & (published["table_ref"] == "text")]
+    said = t[(t["quantity"] == EXPORT) & (t["reporter"] == REGION) & (t["unit"] == BN)].set_index("year")["value"]
+    fits = []
+    for year, col in ((start, "start_keur"), (end, "end_keur")):
+        if year in said.index:
+            fits.append(judge_qualified(float(said[year]), g.loc[EXPORT, col] / KEUR_PER_BN) == CONSISTENT)
+        else:
+            fits.append(False)
+    told = " to ".join(f"about {said[y]:g}" if y in said.index else "(no figure)" for y in (start, end))
+    out.append({"name": "trade_exports_grew_as_text", "holds": all(fits),
+                "statement": f"The region's exports to the EU grew from {told} billion EUR between {start} and "
+                             f"{end}, as the source's text says.",
+                "values": ["trade_ca5_export_start_bn", "trade_ca5_export_end_bn", "trade_text_export_bn"]})
+
+    tv = text_values(published)["trade_text_import_growth_factor"]
+    q = tv["about"].get("qualifier")
+    fits_imports = judge_qualified(tv["value"], g.loc[IMPORT, "growth_factor"], q) == CONSISTENT
+    fits_exports = judge_qualified(tv["value"], g.loc[EXPORT, "growth_factor"], q) == CONSISTENT
+    out.append({"name": "trade_text_growth_fits_imports", "holds": bool(fits_imports and not fits_exports),
+                "statement": f"The text's \"{q + ' ' if q else ''}{tv['value']:g}-fold\" growth fits the region's "
+                             "imports from the EU, not its exports.",
+                "values": ["trade_text_import_growth_factor", "trade_ca5_import_growth_factor",
+                           "trade_ca5_export_growth_factor"]})
+
+    mm = balance_mismatches(reproduction(published, flows, share_year, start, end))
+    slip = slip or PRINTED_SLIP
+    one = len(mm) == 1 and mm.iloc[0]["reporter"] == slip["reporter"] and int(mm.iloc[0]["year"]) == slip["year"]
+    digit = one and differs_in_one_digit(round(mm.iloc[0]["printed"]), round(mm.iloc[0]["computed"]))
+    out.append({"name": "trade_single_balance_slip", "holds": bool(one and digit),
+                "statement": f"Exactly one printed Table 5 balance disagrees with its Table 6 flows beyond rounding, "
+                             f"{name(slip['reporter'])}'s for {slip['year']}, and the printed and computed numbers "
+                             "differ in a single digit.",
+                "values": ["trade_repro_mismatch", "trade_mismatch_balance_printed", "trade_mismatch_balance_computed"]})
+    return out
 
 
 # --------------------------------------------------------------------------- figures

@@ -167,6 +167,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
             from . import readme
 
             readme.update(paths, quiet=True)
+            report_impact(paths, on_event)
     rec.seconds["pipeline"] = round(time.perf_counter() - t0, 3)
     store.save()
     return rec
@@ -212,6 +213,19 @@ def build(paths: Paths, *, executor: str | None = None, workers: int | None = No
         paths.build.mkdir(exist_ok=True)
         paths.run_record.write_text(json.dumps(rec.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return rec
+
+
+def report_impact(paths: Paths, on_event: Callable[[str], None] = say) -> None:
+    """After a build that changed results/: the impact report against HEAD (`reprobook diff`),
+    written to _build/diff/; nothing outside a git repository."""
+    from . import diff, impactreport
+    from .errors import ReprobookError
+
+    try:
+        imp, _, page = diff.write_report(paths, "HEAD", with_status=False)
+    except (ReprobookError, OSError):
+        return
+    on_event(f"impact against HEAD: {impactreport.summary_line(imp)} -> {paths.rel(page)}")
 
 
 def report_findings(paths: Paths, pipeline, changes: list[str], on_event: Callable[[str], None] = say) -> None:

@@ -9,17 +9,15 @@ and the sentence, so that the text and the data can never silently disagree.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ClaimError, ConfigError, Problem
 from .paths import Paths
+from .prose import CLAIM_ROLE, render_sentence, sentence_at
 
-ROLE = re.compile(r"\{claim\}`([^`]+)`")
-VALUE_ROLE = re.compile(r"\{value\}`([^`.]+)(?:\.([a-z_]+))?`")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+ROLE = CLAIM_ROLE
 
 
 @dataclass(frozen=True)
@@ -30,21 +28,6 @@ class Citation:
     page: str
     line: int
     sentence: str
-
-
-def sentence_at(text: str, start: int) -> str:
-    """The sentence (within its paragraph) holding the character at `start`."""
-    para_start = text.rfind("\n\n", 0, start) + 2 if text.rfind("\n\n", 0, start) >= 0 else 0
-    para_end = text.find("\n\n", start)
-    para = text[para_start: para_end if para_end >= 0 else len(text)]
-    offset = start - para_start
-    pos = 0
-    for sentence in SENTENCE_END.split(para):
-        idx = para.find(sentence, pos)
-        if idx <= offset <= idx + len(sentence):
-            return " ".join(sentence.split())
-        pos = idx + len(sentence)
-    return " ".join(para.split())
 
 
 def citations(pages: list[Path], root: Path) -> list[Citation]:
@@ -59,21 +42,6 @@ def citations(pages: list[Path], root: Path) -> list[Citation]:
         for m in ROLE.finditer(text):
             out.append(Citation(m.group(1).strip(), rel, text.count("\n", 0, m.start()) + 1, sentence_at(text, m.start())))
     return out
-
-
-def render_sentence(sentence: str, values: dict[str, Any]) -> str:
-    """A sentence with its {value} roles replaced by the values' display forms and claim roles dropped."""
-    def value(m: re.Match) -> str:
-        entry = values.get(m.group(1))
-        if entry is None:
-            return f"[{m.group(1)}?]"
-        if m.group(2):
-            return str((entry.get("about") or {}).get(m.group(2), f"[{m.group(1)}.{m.group(2)}?]"))
-        return str(entry.get("display", entry.get("value")))
-
-    text = VALUE_ROLE.sub(value, ROLE.sub("", sentence))
-    text = re.sub(r"\{[a-z:]+\}`([^`<]*?)(?:\s*<[^>]*>)?`", r"\1", text)  # other roles: their text
-    return " ".join(text.split())
 
 
 def _read(path: Path) -> dict:
@@ -124,8 +92,8 @@ def check_claims(paths: Paths, plan) -> list[Citation]:
         if entry.get("holds") is True:
             continue
         shown = ", ".join(f"{v} = {values.get(v, {}).get('display', '?')}" for v in entry.get("values", [])) or "none"
-        problems.append(Problem(c.page, f"claim '{c.claim}' no longer holds: {entry.get('statement', '')} "
-                                f"(values: {shown})", "cited claims hold", c.line, None,
+        problems.append(Problem(f"{c.page}, line {c.line}", f"claim '{c.claim}' no longer holds: "
+                                f"{entry.get('statement', '')} (values: {shown})", "cited claims hold", None, None,
                                 f"the sentence \"{render_sentence(c.sentence, values)}\" says otherwise; revise the "
                                 "sentence (and the claim) or check the data change"))
     if problems:

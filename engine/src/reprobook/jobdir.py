@@ -1,7 +1,10 @@
 """The layout of one job run's folder; the only place that knows it.
 
     <folder>/
-      out/               what the notebook saves through reprobook.nb: tables/, figures/, values.json, claims.json
+      out/               what the notebook saves through reprobook.nb: tables/, figures/, values.json, claims.json,
+                         and provenance.json (which cell saved what; the engine's, not a declared output)
+      out/notebooks/     <job>.ipynb, the executed notebook made a record (reprobook.provenance), added
+                         when a successful run is stored
       input.ipynb        the notebook as papermill received it (before parameters)
       executed.ipynb     the executed notebook, with outputs
       job.log            cell outputs and errors, one line per stream
@@ -18,6 +21,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+PROVENANCE = "provenance.json"  # written by reprobook.nb next to the outputs (same name there)
+
 
 @dataclass(frozen=True)
 class JobDir:
@@ -26,6 +31,14 @@ class JobDir:
     @property
     def out(self) -> Path:
         return self.folder / "out"
+
+    @property
+    def provenance(self) -> Path:
+        return self.out / PROVENANCE
+
+    def record_notebook(self, job: str) -> Path:
+        """The executed notebook made a record (reprobook.provenance), published as results/notebooks/<job>.ipynb."""
+        return self.out / "notebooks" / f"{job}.ipynb"
 
     @property
     def input_notebook(self) -> Path:
@@ -59,7 +72,9 @@ class JobDir:
         return self
 
     def written(self) -> list[str]:
-        """Files the notebook saved, relative to out/, sorted."""
+        """Files the notebook saved as outputs, relative to out/, sorted (provenance.json, the
+        engine's own note, is not an output)."""
         if not self.out.is_dir():
             return []
-        return sorted(p.relative_to(self.out).as_posix() for p in self.out.rglob("*") if p.is_file())
+        return sorted(p.relative_to(self.out).as_posix() for p in self.out.rglob("*")
+                      if p.is_file() and p != self.provenance)

@@ -4,8 +4,13 @@
      "environment": {"python", "implementation", "packages": {name: version}},  # what the kernels ran in
      "jobs": {name: {"key", "notebook", "notebook_sha256", "parameters", "parameters_sha256",
                      "inputs": {path: sha256 | "job:<key>"}, "code": {path: sha256}, "environment_sha256"}},
-     "artifacts": [{"path", "kind" (table|figure|value|claim), "name", "sha256", "job", "notebook",
-                    "parameters", "inputs"}, ...]}
+     "artifacts": [{"path", "kind" (table|figure|notebook|value|claim), "name", "sha256", "job", "notebook",
+                    "parameters", "inputs",
+                    "cell" (the cell of results/notebooks/<job>.ipynb that saved it, e.g. "cell-8"),
+                    "rows" (values only: {input file: [primary keys of the data rows that fed it]})}, ...]}
+
+Kind `notebook` is the job's executed notebook, made deterministic (reprobook.provenance): the
+book shows it as a page and links every table, figure and value to the cell that saved it.
 
 Nothing run-specific (times, hosts, paths of this machine) is recorded, so that the manifest is
 byte-reproducible; run facts go to `_build/run.json`.

@@ -1,7 +1,10 @@
 """The notebook side of the engine: where a job reads its inputs and writes its outputs.
 
 A notebook imports this module, reads declared inputs with `input_path()` and saves its
-results with `save_table()`, `save_figure()`, `save_value()` and `save_claim()`.
+results with `save_table()`, `save_figure()`, `save_value()` and `save_claim()`. Each save also
+notes which cell made it (IPython's execution count; the engine maps it to the cell of the
+executed notebook kept in the record) and, for a value, the data rows that fed it when the
+notebook says so (`rows=`), in `provenance.json` next to the outputs.
 
 Run by the pipeline, inputs are the files the job declares (another job's outputs come from
 that job's run) and the output folder is the job's own folder. Run by hand (Jupyter, from the
@@ -16,6 +19,7 @@ import json
 import os
 import random
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +108,7 @@ def save_table(name: str, df: Any, decimals: int | dict[str, int] | None = None,
             if d is not None and out[col].dtype.kind == "f":
                 out[col] = out[col].map(lambda v, d=d: "" if v != v else f"{v:.{d}f}")
     out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    _note("table", name)
     return path
 
 
@@ -137,6 +142,7 @@ def save_figure(name: str, fig: Any) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None, "Creator": None})
     fig.savefig(folder / f"{name}.pdf", format="pdf", metadata={"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None})
+    _note("figure", name)
     return folder / f"{name}.svg"
 
 
@@ -164,7 +170,8 @@ RESERVED_FACETS = frozenset({"value", "display", "unit", "note", "about"})
 
 
 def save_value(name: str, value: Any, *, unit: str = "", decimals: int | None = None,
-               percent: bool = False, note: str = "", about: dict[str, Any] | None = None) -> dict:
+               percent: bool = False, note: str = "", about: dict[str, Any] | None = None,
+               rows: dict[str, list] | None = None) -> dict:
     """Record one in-text value (a number, or short text) as `name` in values.json, with the one
     display format of the book: thousands separated by commas, `decimals` digits (default: 0 for
     whole numbers, else 2), a true minus sign, `%` when `percent`. `unit` names the unit (e.g.
@@ -176,7 +183,15 @@ def save_value(name: str, value: Any, *, unit: str = "", decimals: int | None = 
     the text too, and the name does not need to carry the year. Facet names are lower-case
     identifiers; facet values are one number or one short text (None is left out). Stored as
     ``"about"`` in the value's entry of values.json. Raises ValueError for a malformed facet.
+
+    `rows` names the data rows that fed the value, by primary key, per declared input file:
+    ``rows={"data/trade_flows.csv": [{"reporter": "KAZ", "flow": "export_to_eu", "year": 2024}]}``
+    (a key is a mapping column -> value, a list of the key's values in order, or one value for a
+    one-column key). The book's tooltip on the number and the impact report name these rows.
+    They are provenance, not part of the value: they go to the manifest, never to values.json.
+    Raises UndeclaredInput for a file the job does not declare, ValueError for a malformed key.
     """
+    fed_by = _rows(name, rows)
     if hasattr(value, "item"):
         value = value.item()  # numpy scalar -> Python
     if isinstance(value, float) and value.is_integer() and decimals == 0:
@@ -192,6 +207,7 @@ def save_value(name: str, value: Any, *, unit: str = "", decimals: int | None = 
     values = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     values[name] = entry
     path.write_text(json.dumps(values, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    _note("value", name, rows=fed_by)
     return entry
 
 
@@ -210,6 +226,7 @@ def save_claim(name: str, holds: bool, statement: str, values: list[str] | tuple
     claims = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     claims[name] = entry
     path.write_text(json.dumps(claims, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    _note("claim", name)
     return entry
 
 
@@ -352,3 +369,83 @@ def _convert(col: Any, f: dict[str, Any]) -> Any:
         pattern = fmt if fmt != "default" else ("%Y-%m-%d" if t == "date" else "ISO8601")
         return pd.to_datetime(col, format=pattern)
     return col
+
+
+# --- provenance: which cell saved what, and from which data rows ------------------------------
+
+PROVENANCE_FILE = "provenance.json"  # in the output folder; read by reprobook.provenance
+
+
+def _execution_count() -> int | None:
+    """The execution count of the IPython cell running now (None outside IPython).
+
+    The shell's own counter cannot tell: IPython 8 raises it after a cell, IPython 9 before. The
+    count the running cell will carry is the `result` of the `run_cell_async` frame executing it
+    (in both); failing that, the length of the input history, which holds the running cell."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "run_cell_async":
+            count = getattr(frame.f_locals.get("result"), "execution_count", None)
+            if isinstance(count, int):
+                return count
+        frame = frame.f_back
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_parsed", None)
+    return len(history) - 1 if history else None
+
+
+def _scalar(name: str, v: Any) -> Any:
+    if hasattr(v, "item"):
+        v = v.item()
+    if v is not None and not isinstance(v, (str, int, float, bool)):
+        raise ValueError(f"value '{name}': a row key holds a {type(v).__name__}; keys are numbers or short texts")
+    return v
+
+
+def _rows(name: str, rows: dict[str, list] | None) -> dict[str, dict] | None:
+    """`rows` checked and made plain JSON: file -> {"columns": [key columns, when the keys name
+    them], "keys": [[values of one key, in column order], ...]} (a form whose order survives the
+    sorted JSON of the record)."""
+    if not rows:
+        return None
+    out: dict[str, dict] = {}
+    for rel, keys in rows.items():
+        if _DECLARED is not None and rel not in _DECLARED:
+            raise UndeclaredInput(f"value '{name}': rows= names '{rel}', which is not among this job's declared "
+                                  f"inputs {sorted(_DECLARED)}; name a declared input file")
+        if isinstance(keys, (str, bytes, dict)) or not hasattr(keys, "__iter__"):
+            raise ValueError(f"value '{name}': rows['{rel}'] must be a list of row keys")
+        columns: list[str] | None = None
+        plain = []
+        for key in keys:
+            if isinstance(key, dict):
+                cols = [str(k) for k in key]
+                if columns is None:
+                    columns = cols
+                elif cols != columns:
+                    raise ValueError(f"value '{name}': the keys of rows['{rel}'] name different columns "
+                                     f"({columns} and {cols}); give every key the same columns in the same order")
+                plain.append([_scalar(name, v) for v in key.values()])
+            elif isinstance(key, (list, tuple)):
+                plain.append([_scalar(name, v) for v in key])
+            else:
+                plain.append([_scalar(name, key)])
+        out[rel] = {"columns": columns or [], "keys": plain}
+    return out
+
+
+def _note(kind: str, name: str, **extra: Any) -> None:
+    """Record in provenance.json that this cell saved `kind` `name` (the last save wins), and the
+    folders this kernel ran in ("@paths"), which the record writes relative (on any machine)."""
+    entry: dict[str, Any] = {"execution_count": _execution_count()}
+    entry.update({k: v for k, v in extra.items() if v is not None})
+    path = _OUT / PROVENANCE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    saved["@paths"] = {"root": str(_ROOT), "run": str(_OUT.parent), "prefix": sys.prefix,
+                       "base_prefix": sys.base_prefix}
+    saved[f"{kind}:{name}"] = entry
+    path.write_text(json.dumps(saved, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from typing import Any
 from . import bookinputs, codedeps, environment, manifest as mf, notebook as nbmod, params as prm, spec as specmod
 from .errors import ConfigError, ReprobookError
 from .hashing import content_sha256, ordered_json, sha256_bytes, sha256_json
+from .jobdir import JobDir
 from .paths import Paths
 from .spec import Job, Pipeline
 from .state import StateStore, differences
@@ -189,7 +190,8 @@ class Planner:
             else:
                 reasons = artifact_problems(self.paths, job, record, values_now or {}, self.sha)
             cache_dir = self.paths.cache / name / key
-            state = FRESH if not reasons else CACHED if use_cache and (cache_dir / "out").is_dir() else STALE
+            restorable = JobDir(cache_dir).record_notebook(name).is_file()  # a complete run, in today's layout
+            state = FRESH if not reasons else CACHED if use_cache and restorable else STALE
             libs = self.libraries(job) if state == STALE else ()
             out.append(JobPlan(job, key, rec, typed, state, tuple(reasons), cache_dir, libs))
         return out

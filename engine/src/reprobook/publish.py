@@ -1,6 +1,7 @@
 """Publishing: job outputs go to the cache, then `results/` and its manifest change in one swap.
 
-A successful run's folder is renamed into `_build/cache/<job>/<key>/` (atomic); when every job
+A successful run's folder (its executed notebook already made a record, see
+`reprobook.provenance`) is renamed into `_build/cache/<job>/<key>/` (atomic); when every job
 has succeeded, a complete new `results/` tree is laid out in `_build/results.next` (unchanged
 files hard-linked, so that Sphinx sees them unchanged) and swapped in with two renames.
 `recover` finishes or undoes a swap that a crash interrupted.
@@ -13,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from . import environment, manifest as mf
+from . import environment, manifest as mf, provenance
 from .hashing import content_sha256
 from .jobdir import JobDir
 from .paths import Paths
@@ -71,6 +72,16 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
+KINDS = {"tables": "table", "figures": "figure", provenance.NOTEBOOKS: "notebook"}  # folder in results/ -> kind
+
+
+def _where(saved: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    """The manifest fields saying which cell of the job's record notebook saved an output
+    ("cell") and, for a value, the data rows that fed it ("rows")."""
+    entry = saved.get(provenance.artifact_key(kind, name)) or {}
+    return {k: entry[k] for k in ("cell", "rows") if k in entry}
+
+
 def assemble(paths: Paths, plans: list[JobPlan], env_desc: dict[str, Any], target: Path) -> dict[str, Any]:
     """Lay out a complete results/ tree in `target` from the jobs' outputs; return its manifest."""
     if target.exists():
@@ -86,12 +97,15 @@ def assemble(paths: Paths, plans: list[JobPlan], env_desc: dict[str, Any], targe
         jobs[job.name] = {**jp.record, "key": jp.key}
         common = {"job": job.name, "notebook": job.notebook, "parameters": jp.parameters,
                   "inputs": jp.record["inputs"]}
+        saved = provenance.read_saved(src / provenance.NOTEBOOKS / f"{job.name}.ipynb")
         for rel in job.artifact_paths():
             inner = Path(rel).relative_to("results")
+            (target / inner).parent.mkdir(parents=True, exist_ok=True)
             _place(src / inner, paths.root / rel, target / inner)
-            kind = "table" if inner.parts[0] == "tables" else "figure"
+            kind = KINDS[inner.parts[0]]
             artifacts.append({"path": rel, "kind": kind, "name": inner.stem, "format": inner.suffix[1:],
-                              "sha256": content_sha256(target / inner), **common})
+                              "sha256": content_sha256(target / inner), **common,
+                              **_where(saved, kind, inner.stem)})
         for kind, names, file in (("value", job.values, "values.json"), ("claim", job.claims, "claims.json")):
             if not names:
                 continue
@@ -99,7 +113,7 @@ def assemble(paths: Paths, plans: list[JobPlan], env_desc: dict[str, Any], targe
             for name in names:
                 collected[kind][name] = entries[name]
                 artifacts.append({"path": f"results/{kind}s.json#{name}", "kind": kind, "name": name,
-                                  "sha256": mf.value_sha(entries[name]), **common})
+                                  "sha256": mf.value_sha(entries[name]), **common, **_where(saved, kind, name)})
     for kind, file in (("value", "values.json"), ("claim", "claims.json")):
         if collected[kind] or kind == "value":
             _write_if_changed(target / file, mf.dumps(collected[kind]), paths.results / file)

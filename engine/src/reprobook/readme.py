@@ -33,7 +33,7 @@ def results_list(paths: Paths) -> str:
     lines = ["| exhibit | caption | notebook (job) | output file | book page |", "|---|---|---|---|---|"]
     seen = set()
     for a in record.get("artifacts", []):
-        if a["kind"] == "value":
+        if a["kind"] not in ("table", "figure"):
             continue
         key = f"{a['kind']}:{a['name']}"
         if key in seen:

@@ -390,7 +390,8 @@ def api(module: str) -> str:
 SPHINX_DOCS: dict[str, dict[str, str]] = {
     "result-table": {
         "": "a result table, `results/tables/NAME.csv`, as a numbered table with its caption and a provenance "
-            "line (notebook, job, inputs, short hash) from the manifest. Numbers are shown in the book's "
+            "line (notebook, job, inputs, short hash) from the manifest, which in HTML links to the notebook cell "
+            "that saved the table. Numbers are shown in the book's "
             "format; columns whose name contains `year` or ends in `_id` or `_code` are shown as written. The "
             "page is rebuilt when the table changes",
         "caption": "the caption (default: the directive's content, else the table's name)",
@@ -419,6 +420,12 @@ SPHINX_DOCS: dict[str, dict[str, str]] = {
         "alt": "the text alternative for screen readers (default: the caption)",
         "width": "the displayed width, e.g. `80%` or `12cm`",
     },
+    "result-values": {
+        "": "the values appendix: every in-text value of `results/values.json`, by job, with what it is about, "
+            "the notebook cell that computed it, the data rows that fed it (when the notebook names them with "
+            "`nb.save_value(..., rows=...)`) and where the book shows it: links to each page in HTML, page "
+            "numbers in the PDF (a long table that breaks across pages)",
+    },
     "result-record": {
         "": "the record as a table: every artifact of `results/manifest.json` (path, kind, job, notebook, "
             "hash) and the environment it was computed in (Python and package versions)",
@@ -429,7 +436,16 @@ SPHINX_DOCS: dict[str, dict[str, str]] = {
         "": "the display form of an in-text value, `results/values.json[NAME]`: a number formatted once, by "
             "`nb.save_value`, in the book's format. `NAME.FACET` prints what the value is about instead, as "
             "recorded with `nb.save_value(..., about={...})` (a year stays as written), and `NAME.unit` its "
-            "unit. An unknown name or facet is an error that stops a strict build",
+            "unit. In HTML the number links to the notebook cell that computed it (the job's executed notebook, "
+            "kept in the record and shown as a page), with a tooltip naming job, notebook, inputs and the data "
+            "rows that fed it. An unknown name or facet is an error that stops a strict build",
+    },
+    "claim": {
+        "": "a small check mark after a sentence that makes claim NAME, stated in a notebook with "
+            "`nb.save_claim(NAME, holds, statement, values=[...])` and declared under the job's `outputs: claims:`; "
+            "in HTML it links to the cell that states the claim, with the statement as its tooltip. A build whose "
+            "data make a cited claim false stops before anything is published, naming the claim, its values and "
+            "the sentence; an unknown claim is an error",
     },
     "reprobook_citation": {
         "": "in `_config.yml` under `sphinx: config:`, a mapping of citation metadata written into every HTML "
@@ -491,10 +507,10 @@ def sphinx() -> str:
         docs = SPHINX_DOCS[name]
         arg = " NAME" if getattr(cls, "required_arguments", 0) else ""
         example = [f"```{{{name}}}{arg}"] + [f":{o}: ..." for o in ("caption",) if o in docs] + ["```"]
-        out += [f"### `{name}` (directive)", "", _sentence(docs[""]), "", "````markdown", *example, "````", "",
-                "| option | meaning |", "|---|---|"]
-        out += [f"| `:{o}:` | {_cell(_sentence(t))} |" for o, t in docs.items() if o]
-        out.append("")
+        out += [f"### `{name}` (directive)", "", _sentence(docs[""]), "", "````markdown", *example, "````", ""]
+        options = [f"| `:{o}:` | {_cell(_sentence(t))} |" for o, t in docs.items() if o]
+        if options:  # a directive without options gets no (empty) table
+            out += ["| option | meaning |", "|---|---|", *options, ""]
     for name in rec.roles:
         examples = [f"{{{name}}}`NAME`"] + ([f"{{{name}}}`NAME.FACET`"] if name == "value" else [])
         out += [f"### `{name}` (role)", "", _sentence(SPHINX_DOCS[name][""]), "", "```markdown", *examples, "```", ""]

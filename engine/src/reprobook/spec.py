@@ -59,7 +59,7 @@ class Job:
         paths = [f"results/tables/{t.name}.csv" for t in self.tables]
         for f in self.figures:
             paths += [f"results/figures/{f}.svg", f"results/figures/{f}.pdf"]
-        return paths
+        return paths + [f"results/notebooks/{self.name}.ipynb"]  # the executed notebook (reprobook.provenance)
 
     def output_files(self) -> list[str]:
         """Files the notebook must write into its output folder (relative to it)."""

@@ -11,7 +11,10 @@
 - ``{result-figure} NAME`` shows results/figures/NAME.svg (HTML) or .pdf (LaTeX);
 - the role ``{value}`NAME``` inserts a number from results/values.json in the book's format, and
   ``{value}`NAME.FACET``` what the number is about, as the notebook recorded it with
-  ``nb.save_value(..., about={"year": 2024})`` (see reprobook.valueref).
+  ``nb.save_value(..., about={"year": 2024})`` (see reprobook.valueref);
+- the role ``{claim}`NAME``` marks a sentence that makes claim NAME, and ``{result-values}``
+  lists every value with its provenance; notebook views, links to the cell behind each result
+  and tooltips are in reprobook.sphinxprov.
 
 Each notes the result files as dependencies, so a changed result rebuilds the pages using it.
 Text from data is put into docutils Text nodes, which every writer escapes.
@@ -28,6 +31,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
+from . import sphinxprov
 from .errors import ResultRefError
 from .formatting import format_number
 from .tableview import pivot
@@ -49,15 +53,8 @@ def _manifest(env) -> dict[str, Any]:
 
 
 def _provenance(env, path: str) -> nodes.paragraph | None:
-    art = {a["path"]: a for a in _manifest(env).get("artifacts", [])}.get(path)
-    para = nodes.paragraph(classes=["provenance"])
-    if art is None:
-        return None
-    inputs = ", ".join(sorted(art.get("inputs", {}))) or "none"
-    text = (f"Computed by notebook {art['notebook']} (job {art['job']}) from {inputs}; "
-            f"sha256 {art['sha256'][:12]}.")
-    para += nodes.emphasis(text=text)
-    return para
+    """The provenance line under a table or figure (in HTML, a link to the cell that saved it)."""
+    return sphinxprov.provenance_line(env, path)
 
 
 def display_cell(text: str) -> str:
@@ -262,10 +259,8 @@ class ValueRole(SphinxRole):
         except ResultRefError as exc:
             msg = self.inliner.reporter.error(str(exc), line=self.lineno)
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
-        facet = split_ref(self.text)[1]
-        node = nodes.inline(text=text, classes=["result-value"] + (["result-facet"] if facet else []))
-        node["names"] = []
-        return [node], []
+        name, facet = split_ref(self.text)
+        return [sphinxprov.value_node(self.env, name, facet, text)], []
 
 
 def add_citation_meta(app, pagename, templatename, context, doctree):
@@ -311,4 +306,5 @@ def setup(app):
     app.add_directive("result-figure", ResultFigure)
     app.add_directive("result-record", RecordTable)
     app.add_role("value", ValueRole())
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    sphinxprov.setup(app)
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

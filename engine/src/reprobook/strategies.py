@@ -7,18 +7,21 @@ leave the job's outputs in its cache folder).
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import publish
+from . import provenance, publish
 from .execute import Outcome, Task
 from .jobdir import JobDir
 from .paths import Paths
 from .plan import JobPlan
 from .hashing import sha256_json
+
+SAVED = "saved.json"  # in a sweep point's cache folder: which cell saved each table (reprobook.provenance)
 
 
 @dataclass
@@ -77,7 +80,9 @@ class Single:
         return ""
 
     def complete(self, ctx: RunContext, jp: JobPlan, outcomes: list[Outcome]) -> None:
-        publish.store(jp, Path(outcomes[-1].folder))
+        folder = Path(outcomes[-1].folder)
+        provenance.write_record(folder, jp.job.name, ctx.paths.root)
+        publish.store(jp, folder)
 
 
 @dataclass
@@ -117,6 +122,7 @@ class Sweep:
                 if not mine:
                     return f"sweep table {t.name} has no rows for {sweep.column} = {pt}"
                 per_point[pt][t.name] = [header] + mine
+        saved = self.saved_cells(JobDir(Path(out.folder)))
         for pt, tables in per_point.items():
             dest = self.point_dir(ctx, unit.plan, pt)
             tmp = dest.with_name(dest.name + ".tmp")
@@ -126,14 +132,31 @@ class Sweep:
             for name, rows in tables.items():
                 with open(tmp / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
                     csv.writer(fh, lineterminator="\n").writerows(rows)
+            (tmp / SAVED).write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n", encoding="utf-8")
             if dest.exists():
                 shutil.rmtree(dest)
             os.replace(tmp, dest)
         return ""
 
+    @staticmethod
+    def saved_cells(jd: JobDir) -> dict[str, Any]:
+        """Which cell of the notebook saved each table, from one chunk's run ({} if it cannot tell)."""
+        try:
+            import nbformat
+
+            executed = nbformat.read(str(jd.executed), as_version=4)
+        except (OSError, ValueError):
+            return {}
+        return provenance.saved_cells(executed, provenance.read_provenance(jd.provenance))
+
     def complete(self, ctx: RunContext, jp: JobPlan, outcomes: list[Outcome]) -> None:
         staging = JobDir(ctx.paths.scratch / f"{jp.job.name}-{ctx.run_id}-gather").create()
         (staging.out / "tables").mkdir()
+        first = self.point_dir(ctx, jp, jp.job.sweep.points[0]) / SAVED
+        saved = provenance.read_provenance(first)
+        grid = {**jp.parameters, jp.job.sweep.parameter: list(jp.job.sweep.points)}
+        provenance.write_sweep_record(staging.folder, jp.job.name, ctx.paths.root, ctx.paths.root / jp.job.notebook,
+                                      grid, saved)
         for t in jp.job.tables:
             lines: list[str] = []
             for i, pt in enumerate(jp.job.sweep.points):

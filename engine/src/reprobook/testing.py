@@ -33,3 +33,83 @@ def tree_hashes(folder: Path) -> dict[str, str]:
         return {}
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def html_links(html_root: Path) -> tuple[dict[Path, set[str]], list[tuple[Path, str, str]]]:
+    """Every page of a built HTML book: (page -> its element ids, [(page, href, class) of every link])."""
+    from html.parser import HTMLParser
+
+    class Parser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: set[str] = set()
+            self.links: list[tuple[str, str]] = []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if a.get("id"):
+                self.ids.add(a["id"])
+            if tag == "a" and a.get("href"):
+                self.links.append((a["href"], a.get("class") or ""))
+
+    ids: dict[Path, set[str]] = {}
+    links: list[tuple[Path, str, str]] = []
+    for page in sorted(Path(html_root).rglob("*.html")):
+        p = Parser()
+        p.feed(page.read_text(encoding="utf-8"))
+        ids[page.resolve()] = p.ids
+        links += [(page.resolve(), href, cls) for href, cls in p.links]
+    return ids, links
+
+
+def broken_links(html_root: Path, classes: tuple[str, ...] = ()) -> list[str]:
+    """Links of a built HTML book (only those with one of `classes`, when given) whose page or
+    anchor does not exist, as 'page: href' lines. Links to other sites are not followed."""
+    from urllib.parse import urldefrag, urlparse
+
+    ids, links = html_links(html_root)
+    broken = []
+    for page, href, cls in links:
+        if classes and not set(cls.split()) & set(classes):
+            continue
+        if urlparse(href).scheme or href.startswith(("mailto:", "//")):
+            continue
+        target, frag = urldefrag(href)
+        tpath = (page.parent / target).resolve() if target else page
+        if tpath.is_dir():
+            tpath = tpath / "index.html"
+        if not tpath.exists():
+            broken.append(f"{page.name}: {href} (no such page)")
+        elif frag and tpath.suffix == ".html" and frag not in ids.get(tpath, set()):
+            broken.append(f"{page.name}: {href} (no anchor '{frag}')")
+    return broken
+
+
+def sphinx_build(srcdir: Path, builder: str = "html", outdir: Path | None = None) -> str:
+    """Build the Sphinx project in `srcdir` in-process (about 3 s) into `outdir` (default
+    srcdir/_build/<builder>); returns the warnings. What the build registers with docutils, and
+    the source suffixes extensions add to Sphinx's shared defaults (a default dict that Sphinx
+    lets extensions change in place), are undone afterwards, and the build starts from Sphinx's
+    own default, so that builds with different extensions can follow each other in one process."""
+    import io
+
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.util.docutils import docutils_namespace
+
+    srcdir = Path(srcdir)
+    outdir = Path(outdir) if outdir is not None else srcdir / "_build" / builder
+    shared = Config.config_values["source_suffix"].default
+    suffixes = dict(shared)
+    shared.clear()
+    shared.update({".rst": "restructuredtext"})  # Sphinx's own default, whatever earlier builds left there
+    warnings = io.StringIO()
+    try:
+        with docutils_namespace():
+            app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(outdir.parent / f"doctrees-{builder}"), builder,
+                         status=None, warning=warnings, freshenv=True)
+            app.build()
+    finally:
+        shared.clear()
+        shared.update(suffixes)
+    return warnings.getvalue()

@@ -8,18 +8,22 @@ from .valueref import split_ref
 
 DIRECTIVE = re.compile(r"^```\{result-(table|figure)\}\s+(\S+)", re.M)
 ROLE = re.compile(r"\{value\}`([^`]+)`")
+CLAIM = re.compile(r"\{claim\}`([^`]+)`")
 
 
 def result_usage(book: Path, root: Path) -> dict[str, list[str]]:
-    """Artifact key ('table:name', 'figure:name', 'value:name') -> book pages using it."""
+    """Artifact key ('table:name', 'figure:name', 'value:name', 'claim:name') -> book pages using it."""
     used: dict[str, list[str]] = {}
     for md in sorted(book.rglob("*.md")):
         text = md.read_text(encoding="utf-8")
         page = md.relative_to(root).as_posix()
         for kind, name in DIRECTIVE.findall(text):
-            used.setdefault(f"{kind}:{name}", []).append(page)
-        for ref in ROLE.findall(text):
-            pages = used.setdefault(f"value:{split_ref(ref)[0]}", [])  # name.facet uses the value name
+            pages = used.setdefault(f"{kind}:{name}", [])
+            if page not in pages:
+                pages.append(page)
+        for key in [f"value:{split_ref(ref)[0]}" for ref in ROLE.findall(text)] + [  # name.facet: the value's name
+                f"claim:{c.strip()}" for c in CLAIM.findall(text)]:
+            pages = used.setdefault(key, [])
             if page not in pages:
                 pages.append(page)
     return used
