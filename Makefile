@@ -32,6 +32,7 @@ $(STAMP): requirements.lock pyproject.toml engine/pyproject.toml
 	  $(BIN)/pip install --quiet --require-hashes -r requirements.lock && \
 	  $(BIN)/pip install --quiet --no-deps --no-build-isolation -e engine -e .; \
 	fi
+	@$(BIN)/python -m compileall -q engine/src src >/dev/null  # the no-op build starts from bytecode
 	@touch $@
 
 setup: $(STAMP) ## create .venv and install the locked dependencies
