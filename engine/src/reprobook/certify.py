@@ -121,21 +121,22 @@ def environment(paths: Paths | None = None) -> dict[str, Any]:
     m = env_mod.machine()
     out = {"os": m["os"], "machine": m["machine"], "cpu": m["cpu"], "cores": m["cores"], "python": desc["python"],
            "implementation": desc["implementation"], "packages": desc["packages"],
-           "kernel": store.kernel() if store is not None else {}}
+           "local": desc.get("local", {}), "kernel": store.kernel() if store is not None else {}}
     if store is not None:
         store.save()
     return out
 
 
-def lock_check(lockfile: Path, installed: dict[str, str]) -> dict[str, Any]:
-    """Compare the pins of a requirements lock with the installed versions (reprobook.environment).
+def lock_check(lockfile: Path, installed: dict[str, str], local: dict[str, str] | None = None) -> dict[str, Any]:
+    """Compare the pins of a requirements lock with the installed versions (reprobook.environment);
+    `local` names the distributions installed from the project's own folders (never in a hashed lock).
     Returns {'file', 'pinned', 'differences': [text]}; {'file': None, ...} when there is no lock."""
     from . import environment as env_mod
 
     if not lockfile.is_file():
         return {"file": None, "pinned": 0, "differences": []}
     pins = env_mod.locked_versions(lockfile)
-    diffs = env_mod.lock_differences({"packages": installed, "local": {}}, lockfile)
+    diffs = env_mod.lock_differences({"packages": installed, "local": dict(local or {})}, lockfile)
     return {"file": lockfile.name, "pinned": len(pins), "differences": diffs}
 
 
@@ -313,7 +314,7 @@ def certify(paths: Paths, *, workers: int | None = None, executor: str | None = 
              f"{iso.how}, but the namespace had the interfaces {facts['interfaces']}",
              "interfaces": facts.get("interfaces"), "clean_room": None, "error": facts["error"],
              "executor": executor or "local"},
-        environment=env, lock=lock_check(paths.lockfile, env["packages"]), rows=rows,
+        environment=env, lock=lock_check(paths.lockfile, env["packages"], env.get("local")), rows=rows,
         jobs=[{"job": j, "notebook": (record.get("jobs", {}).get(j) or {}).get("notebook"), "seconds": seconds.get(j)}
               for j in sorted(record.get("jobs", {}))])
     cert.badges = badges(cert, paths)
