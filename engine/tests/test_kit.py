@@ -321,3 +321,29 @@ def test_certify_of_a_package_whose_job_fails_writes_a_negative_certificate(proj
     room = Path(cert["run"]["clean_room"])
     assert room.is_dir()
     shutil.rmtree(room)
+
+
+def test_values_and_claims_are_checked_by_their_entries_not_by_their_files_bytes(tmp_path):
+    """The record names values and claims as `results/values.json#name`: the package checks their
+    entries' sha256 against the manifest, never the bytes of the file that holds many of them."""
+    from reprobook import manifest as mf
+
+    root = tmp_path / "p"
+    (root / "results" / "tables").mkdir(parents=True)
+    (root / "pipeline.yml").write_text("jobs: {}\n")
+    table = root / "results/tables/t.csv"
+    table.write_text("a\n1\n")
+    values = {"v": {"value": 1, "display": "1"}}
+    claims = {"c": {"holds": True, "statement": "one is one", "values": ["v"]}}
+    (root / "results/values.json").write_text(mf.dumps(values))
+    (root / "results/claims.json").write_text(mf.dumps(claims))
+    arts = [{"path": "results/tables/t.csv", "kind": "table", "name": "t",
+             "sha256": hashlib.sha256(table.read_bytes()).hexdigest()},
+            {"path": "results/values.json#v", "kind": "value", "name": "v", "sha256": mf.value_sha(values["v"])},
+            {"path": "results/claims.json#c", "kind": "claim", "name": "c", "sha256": mf.value_sha(claims["c"])}]
+    (root / "results/manifest.json").write_text(mf.dumps({"artifacts": arts}))
+    files = ["results/tables/t.csv", "results/values.json", "results/claims.json", "results/manifest.json"]
+    assert package.check_record(Paths(root), files)["artifacts"] == arts
+    table.write_text("a\n2\n")
+    with pytest.raises(package.PackageError, match="results/tables/t.csv differs from its sha256"):
+        package.check_record(Paths(root), files)

@@ -332,7 +332,7 @@ def _rows(record: dict, verdicts: list, room: Path, seconds: dict[str, float]) -
 
     by_path = {v.path: v for v in verdicts}
     new_record = mf.artifacts_by_path(mf.read(room / "results" / "manifest.json"))
-    kinds = {"table": 0, "figure": 1, "value": 2}
+    kinds = {"table": 0, "figure": 1, "value": 2, "claim": 3, "notebook": 4}
     arts = sorted(record["artifacts"], key=lambda a: (kinds.get(a["kind"], 3), a["path"]))
     rows = []
     for a in arts:
@@ -349,7 +349,7 @@ def _rows(record: dict, verdicts: list, room: Path, seconds: dict[str, float]) -
 
 
 def _reproduced_sha(room: Path, art: dict, new_record: dict) -> str | None:
-    if art["kind"] == "value":
+    if art["kind"] in ("value", "claim"):
         return (new_record.get(art["path"]) or {}).get("sha256")
     fresh = room / art["path"]
     return _sha256(fresh) if fresh.is_file() else None

@@ -748,11 +748,12 @@ def ro_crate(paths: Paths, meta: ProjectMeta, record: dict, files: dict[str, byt
                 "exampleOfWork": formal[pname]})))
         results = []
         for a in sorted(by_job.get(job, []), key=lambda a: a["path"]):
-            if a["kind"] == "value":
+            if a["kind"] in ("value", "claim"):
+                what = "in-text value" if a["kind"] == "value" else "claim"
                 results.append(crate.add(ContextEntity(crate, a["path"], properties={
                     "@type": "PropertyValue", "name": a["name"], "sha256": a["sha256"],
-                    "value": json.dumps(_value(files, a["name"]), ensure_ascii=False, sort_keys=True),
-                    "description": f"in-text value '{a['name']}' in results/values.json"})))
+                    "value": json.dumps(_value(files, a["name"], a["kind"]), ensure_ascii=False, sort_keys=True),
+                    "description": f"{what} '{a['name']}' in results/{a['kind']}s.json"})))
             else:
                 results.append(add_file(a["path"], additionalType=a["kind"], description=f"{a['kind']} '{a['name']}'"))
         action = crate.add_action(tool, identifier=f"#run-{job}", object=objects, result=results, properties={
@@ -799,9 +800,10 @@ def _schema_type(value: Any) -> str:
     return "PropertyValue"  # lists and mappings
 
 
-def _value(files: dict[str, bytes], name: str) -> Any:
+def _value(files: dict[str, bytes], name: str, kind: str = "value") -> Any:
+    """The entry of value (or claim) `name` in results/values.json (claims.json)."""
     try:
-        return json.loads(files.get("results/values.json", b"{}")).get(name)
+        return json.loads(files.get(f"results/{kind}s.json", b"{}")).get(name)
     except ValueError:
         return None
 
@@ -822,7 +824,7 @@ def check_record(paths: Paths, files: list[str]) -> dict:
         if rel not in fileset:
             problems.append(f"{rel} is in the manifest but not among the files to pack"
                             + (" (not tracked by git: commit it)" if (paths.root / rel).is_file() else ""))
-        elif a["kind"] != "value" and sha256_hex((paths.root / rel).read_bytes()) != a["sha256"]:
+        elif a["kind"] not in ("value", "claim") and sha256_hex((paths.root / rel).read_bytes()) != a["sha256"]:
             problems.append(f"{rel} differs from its sha256 in the manifest")
     if problems:
         raise PackageError("the results do not match their record; run `make book` to restore them, then package "
