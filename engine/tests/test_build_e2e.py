@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,27 @@ def test_run_one_job_with_other_parameters_never_touches_results(mini):
     assert tree_hashes(mini / "results") == before
     assert "outputs in" in proc.stdout
     assert "80.0" in proc.stdout  # the differing value is shown
+
+
+def test_a_project_laid_out_unlike_the_study_re_runs_exactly_the_dependents(tmp_path):
+    """Real builds on the layout project: data outside data/, notebooks outside notebooks/, a helper
+    beside a notebook, code under a declared folder, magics; each edit re-runs exactly the jobs that
+    depend on it, and the build after that has nothing to do."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import layout
+
+    root = layout.write(tmp_path / "proj")
+    run_cli(root, "build", check=True)
+    assert executed_jobs(root) == {"clean", "other", "summary"}
+    for rel in ("analysis/helper.py", "lib/mylib/rounding.py", "inputs/other.csv"):
+        layout.edit(root, rel)
+        status = run_cli(root, "status", check=True).stdout
+        run_cli(root, "build", check=True)
+        assert executed_jobs(root) == layout.EDITS[rel], (rel, status)
+        assert "up to date" in run_cli(root, "build", check=True).stderr
+        assert run_cli(root, "status", check=True).stdout.splitlines()[-1].startswith("up to date")
+    layout.edit(root, "chapters/more.md")
+    proc = run_cli(root, "build", check=True)
+    assert executed_jobs(root) == set() and "book: built" in proc.stderr
