@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -73,6 +74,21 @@ class Server:
         return self.proc.wait(timeout=20)
 
 
+def browser():
+    """Headless Chromium through selenium, or None where Debian's chromium and chromium-driver are missing."""
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        return None
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"):
+        opts.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver), options=opts)
+
+
 def wait_until(check, timeout: float) -> float:
     t0 = time.perf_counter()
     while not check():
@@ -98,12 +114,22 @@ def test_serve_rebuilds_prose_and_data_edits(mini):
             assert time.perf_counter() - t0 < 2.0
             assert ws.recv(timeout=5) == "refresh"
             assert "no job run" in server.wait_line("serve: ", 10)
-            # a data edit re-runs the job that reads it (only that one) and the value in the prose
+            # a data edit re-runs the job that reads it (only that one); an open page reloads by itself
+            page = browser()
+            if page is not None:
+                page.get(server.url + "book/index.html")
+                page.execute_script("window.notReloaded = true")
             with open(mini / "data/numbers.csv", "a") as fh:
                 fh.write("b,10\n")
             assert "1 job(s) run (sums)" in server.wait_line("serve: ", 180)
             assert "18.0" in server.get("book/index.html")
             assert ws.recv(timeout=5) == "refresh"
+            if page is not None:
+                try:
+                    wait_until(lambda: "18.0" in page.page_source, 10)
+                    assert page.execute_script("return window.notReloaded === undefined")
+                finally:
+                    page.quit()
         # a save the plan does not depend on changes nothing
         (mini / "notes.txt").write_text("not part of the book\n")
         assert not any(ln.startswith("serve: ") for ln in server.lines_for(1.5))
