@@ -5,8 +5,9 @@ environment on each call: seconds before the first changed page is read. `LiveBo
 once: a child process (`python -m reprobook.livebook ROOT`, with the book build's fixed
 environment) creates the Sphinx application the way `jupyter-book build` does (its configuration
 from `_config.yml` through `jupyter_book.config.get_final_config`, nitpicky, the same output and
-doctree folders as `reprobook.book.build_html`), then rebuilds on request. Sphinx re-reads only
-the pages whose sources or noted dependencies (results/ files, see `reprobook.sphinxext`) changed.
+doctree folders as `reprobook.book.build_html`), and runs each build in a fork of itself (the
+engine's warm kernels work the same way). Sphinx re-reads only the pages whose sources or noted
+dependencies (results/ files, see `reprobook.sphinxext`) changed.
 
 Protocol: one JSON object a line. Request `{"full": false}`; reply `{"ok": true, "warnings": [...]}`
 or `{"ok": false, "error": "..."}`, after which the parent starts a new child.
@@ -133,12 +134,12 @@ def _application(paths: Paths, warning_stream):
     return app
 
 
-def read_only_doctrees() -> dict:
+def read_only_doctrees() -> None:
     """Sphinx 7.4 unpickles a page's whole doctree each time it numbers figures and tables
     (`TocTreeCollector.assign_figure_numbers`: every page, on every build) and for every
     `{numref}` (`StandardDomain._resolve_numref_xref`: the target's page). Both only read it.
-    Within one build, give them each page unpickled once: most of the time of an incremental
-    build of a book that numbers its tables. Returns the cache, cleared before each build."""
+    Give them each page unpickled once per process (a build is one forked process): most of the
+    time of an incremental build of a book that numbers its tables."""
     from sphinx.domains.std import StandardDomain
     from sphinx.environment.collectors.toctree import TocTreeCollector
 
@@ -156,7 +157,34 @@ def read_only_doctrees() -> dict:
 
     StandardDomain._resolve_numref_xref = reading(StandardDomain._resolve_numref_xref)
     TocTreeCollector.assign_figure_numbers = reading(TocTreeCollector.assign_figure_numbers)
-    return trees
+
+
+def _build_in_fork(app, full: bool, warnings, read: list[str]) -> dict:
+    """Run one build in a fork of this process and return its reply. The application here stays as
+    it was loaded (the environment as the last build pickled it), so every build starts where a new
+    `jupyter-book build` would, minus the start-up: Sphinx keeps state between builds in one process
+    that a fresh one does not have (sphinx-multitoc-numbering then renumbers chapters)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the build
+        os.close(r)
+        mark = len(warnings.getvalue())
+        try:
+            t0 = time.perf_counter()
+            app.build(force_all=full)
+            text = warnings.getvalue()[mark:]
+            out = {"ok": True, "read": len(read), "seconds": round(time.perf_counter() - t0, 3),
+                   "warnings": [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln]}
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            out = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        with os.fdopen(w, "w") as fh:
+            fh.write(json.dumps(out))
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r) as fh:
+        text = fh.read()
+    os.waitpid(pid, 0)
+    return json.loads(text) if text else {"ok": False, "error": "the build process died"}
 
 
 def _serve(root: Path) -> None:
@@ -173,29 +201,31 @@ def _serve(root: Path) -> None:
     def reply(obj: dict) -> None:
         proto.write(json.dumps(obj) + "\n")
 
-    warnings = io.StringIO()
     paths = Paths.load(root)
-    with patch_docutils(None), docutils_namespace():
-        try:
-            app = _application(paths, warnings)
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, which says what failed
-            reply({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
-            return
-        reply({"ok": True})
-        trees = read_only_doctrees()
-        for line in sys.stdin:
-            req = json.loads(line)
-            mark = warnings.tell()
-            trees.clear()
+    read_only_doctrees()
+    started = False
+    while True:  # one loaded application until a build re-reads many pages, then a newly loaded one
+        with patch_docutils(None), docutils_namespace():
+            warnings = io.StringIO()
             try:
-                t0 = time.perf_counter()
-                app.build(force_all=bool(req.get("full")))
-            except Exception as exc:  # noqa: BLE001
+                app = _application(paths, warnings)
+            except Exception as exc:  # noqa: BLE001 - reported to the parent, which says what failed
                 reply({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
                 return
-            text = warnings.getvalue()[mark:]
-            reply({"ok": True, "warnings": [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln],
-                   "seconds": round(time.perf_counter() - t0, 3)})
+            read: list[str] = []  # pages a build re-reads (filled in the fork only)
+            app.connect("env-before-read-docs", lambda _app, _env, names: read.extend(names))
+            if not started:
+                reply({"ok": True})
+                started = True
+            for line in sys.stdin:
+                out = _build_in_fork(app, bool(json.loads(line).get("full")), warnings, read)
+                reply(out)
+                if not out["ok"]:
+                    return
+                if out["read"] > 2:
+                    break  # pages changed since this application loaded the environment are re-read on every build
+            else:
+                return
 
 
 if __name__ == "__main__":

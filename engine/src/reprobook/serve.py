@@ -113,7 +113,8 @@ def watch_filter(paths: Paths):
 
 def make_app(paths: Paths, author: Author, address: str):
     """The ASGI application: _build/html as static files, each HTML page with the reload script,
-    and the websocket that tells pages to reload after each rebuild that changed the book."""
+    and the websocket that tells pages to reload after each rebuild that changed the book. It
+    says `serve: http://ADDRESS/` once the watcher is in place: every save after that is seen."""
     import watchfiles
     from sphinx_autobuild.middleware import JavascriptInjectorMiddleware
     from starlette.applications import Starlette
@@ -123,7 +124,7 @@ def make_app(paths: Paths, author: Author, address: str):
     from starlette.websockets import WebSocket, WebSocketDisconnect
 
     clients: set[WebSocket] = set()
-    stop = asyncio.Event()
+    stop, ready = asyncio.Event(), asyncio.Event()
 
     async def reload_socket(ws: WebSocket) -> None:
         await ws.accept()
@@ -136,21 +137,36 @@ def make_app(paths: Paths, author: Author, address: str):
         finally:
             clients.discard(ws)
 
-    async def watch() -> None:
-        async for _ in watchfiles.awatch(paths.root, watch_filter=watch_filter(paths), stop_event=stop):
+    async def rebuild() -> None:
+        try:
             c = await asyncio.to_thread(author.cycle)
-            for line in describe(c):
-                say(line)
-            if c.book == "built":
-                for ws in list(clients):
-                    try:
-                        await ws.send_text("refresh")
-                    except Exception:  # noqa: BLE001 - a page that went away
-                        clients.discard(ws)
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: say it, keep serving the last book
+            say(f"serve: the rebuild stopped on an unexpected error ({type(exc).__name__}: {exc}); save again to retry")
+            return
+        for line in describe(c):
+            say(line)
+        if c.book == "built":
+            for ws in list(clients):
+                try:
+                    await ws.send_text("refresh")
+                except Exception:  # noqa: BLE001 - a page that went away
+                    clients.discard(ws)
+
+    async def watch() -> None:
+        # the first batch, empty after 250 ms, means the watches are in place
+        async for changes in watchfiles.awatch(paths.root, watch_filter=watch_filter(paths), stop_event=stop,
+                                               yield_on_timeout=True, rust_timeout=250):
+            if not ready.is_set():
+                await rebuild()  # what was saved while the first build ran
+                ready.set()
+            elif changes:
+                await rebuild()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         task = asyncio.create_task(watch())
+        await ready.wait()
+        say(f"serve: http://{address}/ (rebuilds on save; Ctrl-C stops)")
         yield
         stop.set()
         await task
@@ -178,12 +194,10 @@ def serve(paths: Paths, host: str = "127.0.0.1", port: int = 8000, open_browser:
         sock.bind((host, port))
         sock.listen(128)  # connections wait in the backlog until the server accepts them
         address = f"{host}:{sock.getsockname()[1]}"
-        url = f"http://{address}/"
-        say(f"serve: {url} (rebuilds on save; Ctrl-C stops)")
         if open_browser:
             import webbrowser
 
-            webbrowser.open(url)
+            webbrowser.open(f"http://{address}/")
         server = uvicorn.Server(uvicorn.Config(make_app(paths, author, address), log_level="warning"))
         server.run(sockets=[sock])
     finally:
