@@ -136,6 +136,13 @@ def test_serve_rebuilds_prose_and_data_edits(mini):
                     assert page.execute_script("return window.notReloaded === undefined")
                 finally:
                     page.quit()
+        # a bad input is reported, and the last good book stays served; putting it back needs no job
+        good = (mini / "data/numbers.csv").read_text()
+        (mini / "data/numbers.csv").write_text(good + "z,-1\n")
+        server.wait_line("the last good book is still served", 60)
+        assert any("numbers.csv" in ln for ln in server.seen) and not any("Traceback" in ln for ln in server.seen)
+        assert "18.0" in server.get("book/index.html")
+        (mini / "data/numbers.csv").write_text(good)
         # a save the plan does not depend on changes nothing
         (mini / "notes.txt").write_text("not part of the book\n")
         assert not any(ln.startswith("serve: ") for ln in server.lines_for(1.5))

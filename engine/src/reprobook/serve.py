@@ -2,8 +2,8 @@
 
 On every batch of saved files the engine's plan (`reprobook.plan.make_plan`) decides what to do,
 as it does for `build`: stale jobs run (and only those), results/ is published, and the book is
-rebuilt by a Sphinx application kept alive between builds (`reprobook.livebook`), which re-reads
-only the pages whose sources or results changed. `_build/html` is updated file by file and served
+rebuilt from a Sphinx application loaded once (`reprobook.livebook`), which re-reads only the
+pages whose sources or results changed. `_build/html` is updated file by file and served
 over HTTP; each page carries a small script that reloads it when a rebuild finishes (the
 websocket and script of sphinx-autobuild). A change the plan does not depend on does nothing.
 A failing job or a bad input is reported in the terminal and the last good book stays served.
