@@ -118,7 +118,7 @@ def readme_table(rows: dict) -> list[str]:
          ratio(g("verify"), g("papermill_cli")))
     line("`status` at 200 notebooks", cell(g("n_status")), "–", None)
     line("cold build at 200 notebooks", cell(g("n_cold")), "–", None)
-    line("one input changed at 200 notebooks", cell(g("n_input")), "–", None)
+    line("one input changed at 200 notebooks (`build --no-book`)", cell(g("n_input")), "–", None)
     line("fresh-clone setup (`make setup`, uv)", cell(g("setup_uv")),
          f"venv + `pip install -r requirements.lock`: {cell(g('setup_pip'))}", ratio(g("setup_uv"), g("setup_pip")))
     line("`make test`", cell(g("make_test")), f"cold `make book`: {cell(g('tests_cold_book'))}",

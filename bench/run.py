@@ -196,11 +196,13 @@ def part_exec(b: Bench, rounds: int) -> Path:
     book = b.copy("jb-book")
     for i in range(rounds):
         print(f"exec: round {i + 1}/{rounds}", flush=True)
-        for variant in ("warm", "cold"):
+        for variant, label, cmd in (("warm", "cold make book", make("book")),
+                                    ("cold", "cold build --no-book, warm_kernels: false",
+                                     [PY, "-m", "reprobook", "build", "--no-book"])):
             copy = b.copy(f"cold-{variant}", results=False)
             if variant == "cold":
                 set_setting(copy, "warm_kernels", False)
-            s = b.measure(f"cold_{variant}", "exec", f"cold make book ({variant} kernels)", make("book"), copy)
+            s = b.measure(f"cold_{variant}", "exec", label, cmd, copy)
             rec = run_record(copy)
             s.update(pipeline=rec["seconds"]["pipeline"], jobs=len(rec["executed"]),
                      results=tree_digest(copy / "results"))
@@ -312,8 +314,8 @@ def part_status(b: Bench, runs: int, n: int = 200) -> None:
     for i in range(runs):
         (project / "_build" / "run.json").unlink(missing_ok=True)
         synthetic.change_input(project, 7, i)
-        s = b.measure("n_input", "status", f"build at {n} notebooks after editing one input", rb + ["build"],
-                      project, env)
+        s = b.measure("n_input", "status", f"build --no-book at {n} notebooks after editing one input",
+                      rb + ["build", "--no-book"], project, env)
         s.update(jobs=len(run_record(project)["executed"]))
 
 

@@ -189,6 +189,8 @@ def serve(paths: Paths, host: str = "127.0.0.1", port: int = 8000, open_browser:
         if not (paths.html / "index.html").is_file():
             say("serve: there is no built book to serve yet; fix the error above and run `reprobook serve` again")
             return 1
+        if author.live.proc is None:
+            author.live.start()  # loaded now, so that the first save costs no more than the next
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
