@@ -134,12 +134,13 @@ def _application(paths: Paths, warning_stream):
     return app
 
 
-def read_only_doctrees() -> None:
+def read_only_doctrees() -> dict:
     """Sphinx 7.4 unpickles a page's whole doctree each time it numbers figures and tables
     (`TocTreeCollector.assign_figure_numbers`: every page, on every build) and for every
     `{numref}` (`StandardDomain._resolve_numref_xref`: the target's page). Both only read it.
-    Give them each page unpickled once per process (a build is one forked process): most of the
-    time of an incremental build of a book that numbers its tables."""
+    Give them each page unpickled once: most of the time of an incremental build of a book that
+    numbers its tables. Returns the cache: `_serve` fills it before forking and drops the pages
+    a build re-reads."""
     from sphinx.domains.std import StandardDomain
     from sphinx.environment.collectors.toctree import TocTreeCollector
 
@@ -157,6 +158,7 @@ def read_only_doctrees() -> None:
 
     StandardDomain._resolve_numref_xref = reading(StandardDomain._resolve_numref_xref)
     TocTreeCollector.assign_figure_numbers = reading(TocTreeCollector.assign_figure_numbers)
+    return trees
 
 
 def _build_in_fork(app, full: bool, warnings, read: list[str]) -> dict:
@@ -202,7 +204,7 @@ def _serve(root: Path) -> None:
         proto.write(json.dumps(obj) + "\n")
 
     paths = Paths.load(root)
-    read_only_doctrees()
+    trees = read_only_doctrees()
     started = False
     while True:  # one loaded application until a build re-reads many pages, then a newly loaded one
         with patch_docutils(None), docutils_namespace():
@@ -213,7 +215,16 @@ def _serve(root: Path) -> None:
                 reply({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
                 return
             read: list[str] = []  # pages a build re-reads (filled in the fork only)
-            app.connect("env-before-read-docs", lambda _app, _env, names: read.extend(names))
+
+            def reading(_app, _env, names: list[str]) -> None:
+                read.extend(names)
+                for name in names:
+                    trees.pop(name, None)
+
+            app.connect("env-before-read-docs", reading)
+            trees.clear()
+            for name in app.env.all_docs:  # unpickled once here, shared by every fork
+                trees[name] = app.env.get_doctree(name)
             if not started:
                 reply({"ok": True})
                 started = True

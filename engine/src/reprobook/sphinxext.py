@@ -299,8 +299,8 @@ def cache_pybtex_plugins() -> None:
     """pybtex looks its plugins up in the installed packages' entry points each time it formats a
     citation (`importlib.metadata.entry_points`, a scan of every installed distribution: ~30 ms,
     most of an incremental build of a page that cites). The installed packages do not change
-    during a build: answer each (group, name) question once. Plugins registered at run time are
-    still looked up first, by pybtex itself."""
+    during a build: scan them once, here, and answer each (group, name) question from that scan.
+    Plugins registered at run time are still looked up first, by pybtex itself."""
     import functools
 
     try:
@@ -309,14 +309,13 @@ def cache_pybtex_plugins() -> None:
         return
     if hasattr(plugin.entry_points, "cache_info"):
         return
-    scan = plugin.entry_points
+    installed = plugin.entry_points()
 
     @functools.lru_cache(maxsize=None)
     def entry_points(group: str, name: str | None = None):
-        return scan(group=group) if name is None else scan(group=group, name=name)
+        return installed.select(group=group) if name is None else installed.select(group=group, name=name)
 
-    plugin.entry_points = lambda group, name=None: entry_points(group, name)
-    plugin.entry_points.cache_info = entry_points.cache_info
+    plugin.entry_points = entry_points
 
 
 def setup(app):
