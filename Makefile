@@ -15,7 +15,7 @@ RB = $(BIN)/python -m reprobook $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 .PHONY: help book serve test test-fast verify diff pdf bench bench-tests status validate lock clean setup package certify
 
 help: ## show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 UV_PIN = $(shell grep -m1 -o '^uv==[^ ]*' requirements.lock)
 

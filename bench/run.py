@@ -334,7 +334,7 @@ def part_setup(b: Bench, runs: int) -> None:
 def part_tests(b: Bench) -> None:
     """make test and make test-fast in the project, and a cold make book to compare with."""
     copy = b.copy("tests-cold", results=False)
-    b.measure("tests_cold_book", "tests", "cold make book", make("book"), copy)
+    b.measure("tests_cold_book", "tests", "cold make book (beside make test)", make("book"), copy)
     env = b.env(None)
     b.measure("make_test", "tests", "make test", make("test"), ROOT, env)
     if subprocess.run(["make", "-n", "test-fast"], cwd=ROOT, capture_output=True).returncode == 0:
@@ -401,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                 "setup": "no package cache on either side (UV_NO_CACHE=1, PIP_NO_CACHE_DIR=1), no local wheel "
                          "mirror or pip configuration (PIP_FIND_LINKS empty, PIP_CONFIG_FILE=/dev/null)"
                          if "setup" in parts else "", "errors": "; ".join(errors)}
-        rows = {**previous_rows(set(parts)), **b.rows}
+        merged = {**previous_rows(set(parts)), **b.rows}
+        rows = dict(sorted(merged.items(), key=lambda kv: PARTS.index(kv[1].part)))  # stable: measured order
         path = report.write(OUT, meta, rows)
         print(f"bench: {path} ({minutes:.1f} min)", flush=True)
         if args.keep:
