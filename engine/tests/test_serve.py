@@ -13,7 +13,9 @@ import urllib.request
 
 import pytest
 
+from reprobook.errors import ReprobookError
 from reprobook.livebook import sync_tree
+from reprobook.serve import listen
 
 
 def test_sync_tree_copies_changes_and_removes_what_is_gone(tmp_path):
@@ -27,6 +29,15 @@ def test_sync_tree_copies_changes_and_removes_what_is_gone(tmp_path):
     (dest / "old.html").write_text("stale")
     assert sync_tree(src, dest) == 1
     assert (dest / "a" / "page.html").read_text() == "two, longer" and not (dest / "old.html").exists()
+
+
+def test_a_port_in_use_is_a_clear_error():
+    taken = listen("127.0.0.1", 0)
+    try:
+        with pytest.raises(ReprobookError, match=r"cannot serve on 127\.0\.0\.1:\d+ .*--port"):
+            listen("127.0.0.1", taken.getsockname()[1])
+    finally:
+        taken.close()
 
 
 class Server:

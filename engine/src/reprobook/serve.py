@@ -176,6 +176,20 @@ def make_app(paths: Paths, author: Author, address: str):
                      middleware=[Middleware(JavascriptInjectorMiddleware, ws_url=address)], lifespan=lifespan)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on HOST:PORT (0: a free port). Raises ReprobookError when it cannot be had."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ReprobookError(f"cannot serve on {host}:{port} ({exc.strerror}); choose another port with "
+                             "`reprobook serve --port N` (`make serve PORT=N`), or 0 for a free one") from None
+    sock.listen(128)  # connections wait in the backlog until the server accepts them
+    return sock
+
+
 def serve(paths: Paths, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
     """Build what is stale, then serve the book at http://HOST:PORT/ and rebuild on every save
     until interrupted (port 0: a free port). Returns the exit code."""
@@ -191,10 +205,7 @@ def serve(paths: Paths, host: str = "127.0.0.1", port: int = 8000, open_browser:
             return 1
         if author.live.proc is None:
             author.live.start()  # loaded now, so that the first save costs no more than the next
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)  # connections wait in the backlog until the server accepts them
+        sock = listen(host, port)
         address = f"{host}:{sock.getsockname()[1]}"
         if open_browser:
             import webbrowser
