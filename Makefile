@@ -12,10 +12,10 @@ TEST_WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 RB = $(BIN)/python -m reprobook $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
-.PHONY: help book test test-fast verify diff pdf bench status validate lock clean setup package certify
+.PHONY: help book serve test test-fast verify diff pdf bench bench-tests status validate lock clean setup package certify
 
 help: ## show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 UV_PIN = $(shell grep -m1 -o '^uv==[^ ]*' requirements.lock)
 
@@ -39,6 +39,9 @@ setup: $(STAMP) ## create .venv and install the locked dependencies
 
 book: $(STAMP) ## run stale notebooks, update results/, build the HTML book into _build/html/
 	@$(BIN)/python -m reprobook build $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
+
+serve: $(STAMP) ## author's watch mode: rebuild what a save makes stale, serve the book at PORT (8000), reload the page
+	@$(BIN)/python -m reprobook serve --port $(or $(PORT),8000)
 
 status: $(STAMP) ## dry run: which jobs are stale and why
 	@$(BIN)/python -m reprobook status
@@ -71,12 +74,11 @@ diff: $(STAMP) ## impact report since REF (default HEAD): data rows, moved resul
 pdf: $(STAMP) ## build the PDF book into _build/pdf/book.pdf
 	@$(BIN)/python -m reprobook pdf
 
-bench: $(STAMP) ## run the benchmarks in bench/ and write _build/bench/report.md (and sweep.md)
+bench: $(STAMP) ## the performance table, side by side with papermill + jupyter-book: _build/bench/report.md
 	@$(BIN)/python bench/run.py
-	@$(BIN)/python bench/sweep.py
 
-bench-full: $(STAMP) ## the benchmarks with more repetitions (about twice as long as make bench)
-	@$(BIN)/python bench/run.py --full
+bench-tests: $(STAMP) ## add make test and make test-fast to the benchmark report (as long as make test)
+	@$(BIN)/python bench/run.py --parts tests
 
 lock: $(STAMP) ## re-resolve requirements.in into requirements.lock with hashes (needs the package index)
 	$(BIN)/uv pip compile requirements.in -o requirements.lock --generate-hashes --python-version 3.11 --quiet

@@ -37,8 +37,8 @@ def test_a_new_subcommand_appears_without_editing_the_guide():
 def test_an_option_without_help_is_an_error_naming_it():
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    sub.add_parser("serve", help="serve the book").add_argument("--port", type=int)
-    with pytest.raises(IncompleteReference, match=r"--port PORT of 'reprobook serve' has no help"):
+    sub.add_parser("mirror", help="copy the book elsewhere").add_argument("--target")
+    with pytest.raises(IncompleteReference, match=r"--target TARGET of 'reprobook mirror' has no help"):
         reference.cli(parser)
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

@@ -78,3 +78,15 @@ Kazakhstan's balance in {value}`kaz_balance.year` was {value}`kaz_balance` {valu
 def test_wrong_references_are_reported(tmp_path, page, words):
     _, warnings = build(tmp_path, "# Page\n\n" + page + "\n")
     assert words in warnings
+
+
+def test_pybtex_plugins_are_found_from_one_scan():
+    import pybtex.plugin as plugin
+
+    from reprobook.sphinxext import cache_pybtex_plugins
+
+    cache_pybtex_plugins()
+    cache_pybtex_plugins()  # idempotent
+    assert plugin.find_plugin("pybtex.style.formatting", "plain").__module__ == "pybtex.style.formatting.plain"
+    assert plugin.find_plugin("pybtex.database.input", filename="refs.bib").__module__ == "pybtex.database.input.bibtex"
+    assert plugin.entry_points.cache_info().currsize >= 2

@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="what changed in results/ since a git revision")
     d.add_argument("ref", nargs="?", default="HEAD", help="a git commit, branch or tag to compare with")
 
+    w = sub.add_parser("serve", help="author's watch mode: rebuild what a save makes stale, serve the book, reload the page")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    w.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: a free port)")
+    w.add_argument("--open", action="store_true", help="open the book in the web browser")
+
     sub.add_parser("pdf", help="build the PDF book into _build/pdf/book.pdf (needs TeX Live)")
     sub.add_parser("readme", help="regenerate the README's list of tables and figures from the manifest")
     sub.add_parser("bibcheck", help="check references.bib and the citations in the book")
@@ -150,6 +155,10 @@ def _dispatch(args, paths) -> int:
         from . import diff
 
         return diff.main(paths, args.ref)
+    if cmd == "serve":
+        from . import serve
+
+        return serve.serve(paths, args.host, args.port, args.open)
     if cmd == "pdf":
         from . import pdf
 
