@@ -23,6 +23,8 @@ from .spec import Job, Pipeline
 from .state import StateStore, differences
 
 FRESH, CACHED, STALE = "fresh", "cached", "stale"
+# the engine modules that run a notebook and record what it made (see Planner.executor_digest)
+EXECUTOR_MODULES = ("execute.py", "engine.py", "warm.py", "launcher.py", "guard.py", "provenance.py", "jobdir.py")
 CURRENT = "current"
 BOOK_STEP = "book:html"
 DATA_STEP = "check:data"
@@ -106,6 +108,15 @@ class Planner:
         return self._resolvers[folder]
 
     # --- jobs ----------------------------------------------------------------------------------
+    def executor_digest(self) -> str:
+        """The engine's part in how a notebook runs and how its outputs are recorded (kernel start,
+        warm parent, guard, papermill engine, record notebook): a change there can change results,
+        so it is part of every job's key, whether the engine is installed or edited in place."""
+        if not hasattr(self, "_executor"):
+            folder = Path(__file__).parent
+            self._executor = sha256_json({m: self.sha(folder / m) for m in EXECUTOR_MODULES})
+        return self._executor
+
     def described_files(self) -> dict[str, list[str]]:
         """Data file -> the data package files that describe it (the package and its schema file),
         all project-relative; {} without a data package."""
@@ -166,6 +177,7 @@ class Planner:
             "inputs": inputs,
             "code": code,
             "environment_sha256": env_digest,
+            "executor_sha256": self.executor_digest(),
         }
         if job.sweep is not None:
             record["sweep"] = {"parameter": job.sweep.parameter, "column": job.sweep.column,
@@ -291,6 +303,8 @@ def why_changed(old: dict[str, Any], new: dict[str, Any], old_env: dict, env_des
         for rel in sorted(set(a) | set(b)):
             if a.get(rel) != b.get(rel):
                 why.append(f"{label} {rel} " + ("added" if rel not in a else "removed" if rel not in b else "changed"))
+    if old.get("executor_sha256") != new.get("executor_sha256"):
+        why.append("the engine's notebook runner changed")
     if old.get("environment_sha256") != new["environment_sha256"]:
         changes = environment.package_changes(old_env.get("packages", {}), env_desc.get("packages", {}))
         if old_env.get("python") and old_env.get("python") != env_desc.get("python"):

@@ -59,11 +59,12 @@ def _serve() -> None:
     failed = []
     import importlib
 
-    for name in first.get("preload", []):
-        try:
-            importlib.import_module(name)
-        except BaseException as exc:  # noqa: BLE001 - a module that fails here fails in the job too
-            failed.append(f"{name}: {type(exc).__name__}")
+    with _as_in_a_kernel():
+        for name in first.get("preload", []):
+            try:
+                importlib.import_module(name)
+            except BaseException as exc:  # noqa: BLE001 - a module that fails here fails in the job too
+                failed.append(f"{name}: {type(exc).__name__}")
     reply({"ready": True, "pid": os.getpid(), "failed": failed})
     base_path = list(sys.path[1:])
     for line in iter(inp.readline, b""):
@@ -90,6 +91,48 @@ def _serve() -> None:
                 except OSError:
                     pass
             reply({"ok": True})
+
+
+class _KernelShellStandIn:
+    """What `get_ipython()` answers while a warm parent imports: a shell with a kernel, as in a job's
+    kernel. Libraries that look at their host when imported configure themselves as they would in a
+    Jupyter kernel (pandas, for one, then shows 20 columns of a wide table, not the terminal's
+    width), so that warm and cold kernels print the same outputs."""
+
+    class _Events:
+        def register(self, *args, **kwargs) -> None:
+            pass
+
+        def unregister(self, *args, **kwargs) -> None:
+            pass
+
+    kernel = True
+    config: dict = {}
+    events = _Events()
+
+    def enable_gui(self, *args, **kwargs) -> None:
+        pass
+
+
+class _as_in_a_kernel:
+    """Context: `get_ipython` (a builtin in IPython) answers with a kernel shell stand-in."""
+
+    def __enter__(self):
+        import builtins
+
+        self.had = hasattr(builtins, "get_ipython")
+        self.old = getattr(builtins, "get_ipython", None)
+        shell = _KernelShellStandIn()
+        builtins.get_ipython = lambda: shell
+        return self
+
+    def __exit__(self, *exc):
+        import builtins
+
+        if self.had:
+            builtins.get_ipython = self.old
+        else:
+            del builtins.get_ipython
 
 
 def _become_kernel(req: dict, base_path: list[str], proto_out, inp) -> None:
