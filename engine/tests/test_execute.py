@@ -112,8 +112,11 @@ def test_writes_outside_the_scratch_folder_and_undeclared_reads_fail_the_job(min
 
 
 def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
+    """Including the executed notebooks of the record: a wide table displayed by pandas (whose
+    display width depends on whether it was imported in a kernel) prints the same."""
     import shutil
 
+    append_cell(mini, "notebooks/words.py", "pd.DataFrame({f'column_{i}': [i * 1000.5] for i in range(30)})")
     cold = tmp_path / "cold"
     shutil.copytree(mini, cold)
     add_settings(cold, "  warm_kernels: false\n")
