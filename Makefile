@@ -26,7 +26,7 @@ $(STAMP): requirements.lock pyproject.toml engine/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "$(UV_PIN)" 2>/dev/null && \
 	    $(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock; then \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e engine -e .; \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e engine -e .; \
 	else \
 	  echo "uv unavailable: installing with pip"; \
 	  $(BIN)/pip install --quiet --require-hashes -r requirements.lock && \

@@ -176,6 +176,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
 def build(paths: Paths, *, executor: str | None = None, workers: int | None = None, with_book: bool = True,
           force_book: bool = False, on_event: Callable[[str], None] = say) -> RunRecord:
     """`reprobook build`: everything needed to make results/ and the book current, nothing more."""
+    seen = _stamps(paths)
     store = StateStore(paths.state)
     pipeline, plan = load_plan(paths, store, with_book=with_book)
     if plan.up_to_date and not force_book:
@@ -186,18 +187,22 @@ def build(paths: Paths, *, executor: str | None = None, workers: int | None = No
 
     with project_lock(paths.build_lock, say=on_event):
         t0 = time.perf_counter()
-        store = StateStore(paths.state)  # what another build may have written while we waited
-        pipeline, plan = load_plan(paths, store, with_book=False)
+        from .publish import recover
+
+        recover(paths)  # a crashed build's half-done publish, before the plan is trusted
+        if _stamps(paths) != seen:  # another build (or the recovery) wrote the record or the state
+            store = StateStore(paths.state)
+            pipeline, plan = load_plan(paths, store, with_book=False)
         rec = run_pipeline(paths, executor=executor, workers=workers, store=store, plan=plan, pipeline=pipeline,
                            on_event=on_event)
         ran = len(rec.executed)
         on_event(f"pipeline: {ran} job(s) executed, {len(rec.jobs) - ran} up to date ({rec.seconds['pipeline']:.1f} s)")
         if with_book:
             from . import book
-            from .plan import CURRENT, make_plan
+            from .plan import CURRENT, book_step
 
             t1 = time.perf_counter()
-            step = make_plan(paths, pipeline, store, with_book=True).book
+            step = book_step(paths, store, plan.environment)
             if step.state != CURRENT or force_book:
                 rec.warnings = book.build_html(paths, step, store)
                 rec.book = "built"
@@ -213,6 +218,19 @@ def build(paths: Paths, *, executor: str | None = None, workers: int | None = No
         paths.build.mkdir(exist_ok=True)
         paths.run_record.write_text(json.dumps(rec.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return rec
+
+
+def _stamps(paths: Paths) -> tuple:
+    """Identity and time stamps of the record and the state store (to see whether another build
+    wrote them while this one waited for the lock)."""
+    out = []
+    for p in (paths.manifest, paths.state):
+        try:
+            st = p.stat()
+            out.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 def report_impact(paths: Paths, on_event: Callable[[str], None] = say) -> None:

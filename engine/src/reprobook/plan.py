@@ -373,6 +373,13 @@ def read_values(paths: Paths) -> dict[str, dict]:
     return out
 
 
+def book_step(paths: Paths, store: StateStore, env_desc: dict[str, Any]) -> StepPlan:
+    """The book's step alone (after the jobs ran and results/ changed), as make_plan computes it."""
+    planner = Planner(paths, specmod.load(paths.root), store)
+    deps, _ = planner.book_deps(environment.digest(env_desc, paths.lockfile))
+    return planner._step(BOOK_STEP, deps, exists=(paths.html / "index.html").is_file())
+
+
 def make_plan(paths: Paths, pipeline: Pipeline, store: StateStore, *, with_book: bool = True,
               use_record: bool = True, use_cache: bool = True) -> Plan:
     """The plan for the project as it is now. Raises ConfigError/ReprobookError for problems the
