@@ -20,18 +20,23 @@ help: ## show this help
 UV_PIN = $(shell grep -m1 -o '^uv==[^ ]*' requirements.lock)
 
 # The lock is installed with uv (fast, parallel; uv itself comes from the package index at the
-# version the lock pins), or with plain pip when uv cannot be had. The engine (engine/) and the
-# study (src/) are installed from their paths in a second step: a hashed lock holds no paths.
+# version the lock pins, fetched with the system's pip, and makes the venv too), or with plain pip
+# when uv cannot be had. The engine (engine/) and the study (src/) are installed from their paths in
+# a second step: a hashed lock holds no paths.
+UV_BOOT := _build/uv-bootstrap
 $(STAMP): requirements.lock pyproject.toml engine/pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "$(UV_PIN)" 2>/dev/null && \
-	    $(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock; then \
+	@if { test -x $(BIN)/uv || { $(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_BOOT) "$(UV_PIN)" \
+	      && { test -x $(BIN)/python || $(UV_BOOT)/bin/uv venv --quiet --python $(PYTHON) $(VENV); }; }; } 2>/dev/null \
+	    && test -x $(BIN)/python \
+	    && $$(test -x $(BIN)/uv && echo $(BIN)/uv || echo $(UV_BOOT)/bin/uv) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock; then \
 	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e engine -e .; \
 	else \
 	  echo "uv unavailable: installing with pip"; \
+	  test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV); \
 	  $(BIN)/pip install --quiet --require-hashes -r requirements.lock && \
 	  $(BIN)/pip install --quiet --no-deps --no-build-isolation -e engine -e .; \
 	fi
+	@rm -rf $(UV_BOOT)
 	@$(BIN)/python -m compileall -q engine/src src >/dev/null  # the no-op build starts from bytecode
 	@touch $@
 
