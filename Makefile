@@ -55,10 +55,10 @@ validate: $(STAMP) ## check data/ against its schemas
 	@$(BIN)/python -m reprobook validate
 
 test: $(STAMP) ## run the whole test suite, on every core (what CI and the README run)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP) ## the in-process tests only (no notebook execution, no book build): the edit loop
-	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile -q
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup -q
 
 verify: $(STAMP) ## re-execute every notebook in a clean room and compare with results/manifest.json
 	@$(BIN)/python -m reprobook verify $(if $(SCHEDULER),--scheduler $(SCHEDULER),)

@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 A4 = (595.28, 841.89)
 QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
-pytestmark = [
+pytestmark = [pytest.mark.xdist_group("book_pdf"),  # one worker shares the module's built project
+
     pytest.mark.slow,
     pytest.mark.skipif(not all(shutil.which(p) for p in ("xelatex", "latexmk", "fc-match", "pdftotext")),
                        reason="needs XeLaTeX, latexmk, fontconfig and poppler-utils (installed by .ci/run)"),
@@ -153,9 +154,5 @@ def test_values_appendix_lists_every_value_with_its_pages(book):
     assert book.flat.count("\u2713") == cited == 5
 
 
-def test_two_builds_are_byte_identical(book):
-    first = book.pdf.read_bytes()
-    shutil.rmtree(book.root / "_build/sphinx-latex")
-    book.pdf.unlink()
-    run_cli(book.root, "pdf", check=True, timeout=900)
-    assert book.pdf.read_bytes() == first, "two PDF builds differ"
+# Two PDF builds are byte-identical: engine/tests/test_latexbook.py builds a book with Cyrillic
+# text, figures and tables twice, in two folders, and compares the bytes.

@@ -15,7 +15,7 @@ import pytest
 from reprobook.testing import run_cli, tree_hashes
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("data_updates")]  # one worker shares the module's built project
 
 
 def git(root: Path, *args: str) -> None:

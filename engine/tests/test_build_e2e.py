@@ -71,15 +71,6 @@ def test_build_stale_fresh_and_failure(mini):
     assert "gamma" in (mini / "results/tables/word_lengths.csv").read_text()
 
 
-def test_results_are_byte_identical_across_clones(mini, tmp_path):
-    other = tmp_path / "other"
-    shutil.copytree(mini, other)
-    run_cli(mini, "build", "--no-book", check=True)
-    run_cli(other, "build", "--no-book", "-j", "1", check=True)
-    a, b = tree_hashes(mini / "results"), tree_hashes(other / "results")
-    assert a == b and "figures/bars.pdf" in a and "manifest.json" in a
-
-
 def test_hand_edit_and_removed_job(mini):
     run_cli(mini, "build", "--no-book", check=True)
     t = mini / "results/tables/totals.csv"
@@ -107,7 +98,7 @@ def test_unknown_parameter_is_an_error(mini):
 
 def test_sigkill_mid_run_then_rebuild_is_consistent(mini, tmp_path):
     nb = mini / "notebooks/sums.py"
-    nb.write_text(nb.read_text().replace("import pandas as pd", "import time\ntime.sleep(6)\nimport pandas as pd"))
+    nb.write_text(nb.read_text().replace("import pandas as pd", "import time\ntime.sleep(3)\nimport pandas as pd"))
     env = {**os.environ}
     proc = subprocess.Popen([sys.executable, "-m", "reprobook", "build", "--no-book"], cwd=mini, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

@@ -120,7 +120,7 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     cold = tmp_path / "cold"
     shutil.copytree(mini, cold)
     add_settings(cold, "  warm_kernels: false\n")
-    run_cli(cold, "build", "--no-book", check=True)
+    run_cli(cold, "build", "--no-book", "-j", "1", check=True)  # one worker, cold kernels, another folder
     run_cli(mini, "build", "--no-book", check=True)
     a, b = tree_hashes(cold / "results"), tree_hashes(mini / "results")
     assert a == b and "figures/bars.svg" in a and "manifest.json" in a

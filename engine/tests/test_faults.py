@@ -44,7 +44,7 @@ def test_undeclared_input_is_refused(mini):
 
 def test_two_builds_at_once_one_waits(mini):
     nb = mini / "notebooks/words.py"
-    nb.write_text("import time\ntime.sleep(4)\n" + nb.read_text())
+    nb.write_text("import time\ntime.sleep(2)\n" + nb.read_text())
     first = subprocess.Popen([sys.executable, "-m", "reprobook", "build", "--no-book"], cwd=mini,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 30

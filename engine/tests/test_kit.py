@@ -15,6 +15,8 @@ from reprobook.errors import IntegrityError
 from reprobook.paths import Paths
 from reprobook.testing import run_cli
 
+pytestmark = pytest.mark.xdist_group("kit")  # one worker shares the module's built project
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

@@ -143,3 +143,10 @@ def test_pdf_sets_kazakh_russian_uzbek_and_the_minus_sign(mini):
     assert "Missing character" not in log
     assert pc.overfull_boxes(log) == []
     assert all(size == pytest.approx((595.28, 841.89), abs=0.01) for size in pc.read_pdf(pdf).sizes)  # A4
+    # built again from scratch in another folder: the same bytes
+    import shutil
+
+    again = mini.parent / "again" / "mini"
+    shutil.copytree(mini, again, ignore=shutil.ignore_patterns("_build"))
+    run_cli(again, "pdf", check=True, timeout=600)
+    assert (again / "_build/pdf/book.pdf").read_bytes() == pdf.read_bytes(), "two PDF builds differ"

@@ -13,6 +13,8 @@ from reprobook import provenance as prov
 from reprobook.manifest import value_sha
 from reprobook.testing import broken_links, html_links, sphinx_build
 
+pytestmark = pytest.mark.xdist_group("sphinxprov")  # one worker shares the module's built project
+
 CSV = "reporter,year,balance\nKAZ,2023,18\nKAZ,2024,22\n"
 VALUES = {
     "kaz_balance": {"value": 22, "display": "22", "unit": "thousand EUR", "about": {"year": 2024}},
