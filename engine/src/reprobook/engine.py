@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from papermill.clientwrap import PapermillNotebookClient
@@ -104,6 +105,56 @@ def project_kernelspec(warm: bool, preload: tuple[str, ...] = ()) -> KernelSpec:
                       interrupt_mode="signal")
 
 
+def _quick_reconnecting_context():
+    """A new ZeroMQ context whose sockets retry a connection every 10 ms, not every 100 ms: the
+    client and the manager connect while the kernel is still starting and binding its sockets."""
+    import zmq
+    import zmq.asyncio
+
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.RECONNECT_IVL, 10)
+    return context
+
+
+class JobKernelClient(AsyncKernelClient):
+    """jupyter-client's asynchronous client, ready as soon as the kernel is.
+
+    `wait_for_ready` is jupyter-client's check (a `kernel_info_reply` on the shell channel, then a
+    message on IOPub, which proves the subscription is live) without its final flush, which waits
+    for 0.2 s of silence on IOPub every time a kernel starts. The flush only discards the status
+    messages of the `kernel_info` request; nbclient ignores every IOPub message whose parent is not
+    the cell it is executing, so skipping the wait changes no output. Raises RuntimeError when the
+    kernel dies or does not answer within `timeout` seconds."""
+
+    def _context_default(self):
+        self._created_context = True
+        return _quick_reconnecting_context()
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        from queue import Empty
+
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                pass
+            else:
+                if msg["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub connected? If not, ask again (ZeroMQ's late-joining subscriber)
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+
 class ProjectKernelManager(AsyncKernelManager):
     """A kernel manager whose kernelspec is the project's interpreter, whatever name is asked for.
 
@@ -112,6 +163,14 @@ class ProjectKernelManager(AsyncKernelManager):
 
     warm = False
     preload: tuple[str, ...] = ()
+
+    @default("client_factory")
+    def _default_client_factory(self) -> type:
+        return JobKernelClient
+
+    def _context_default(self):
+        self._created_context = True
+        return _quick_reconnecting_context()
 
     @default("transport")
     def _default_transport(self) -> str:
@@ -136,6 +195,14 @@ class ProjectKernelManager(AsyncKernelManager):
             shutil.rmtree(folder, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
+
+    async def _async_finish_shutdown(self, waittime: float | None = None, pollinterval: float = 0.005,
+                                     restart: bool = False) -> None:
+        # jupyter-client polls every 0.1 s for the kernel to exit after its shutdown reply; a kernel
+        # here exits within milliseconds, so poll more often (the time limits are unchanged)
+        await super()._async_finish_shutdown(waittime, pollinterval, restart)
+
+    finish_shutdown = _async_finish_shutdown
 
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]

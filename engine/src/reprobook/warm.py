@@ -26,8 +26,11 @@ from typing import Any
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import List, Unicode
 
-# Modules every kernel imports: worth preloading whatever the notebooks import.
-KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython")
+# Modules every kernel imports while it starts (ipykernel's kernel resolves its debugger class, which
+# imports debugpy): worth preloading whatever the notebooks import.
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython",
+                  "IPython.core.completerlib", "IPython.core.debugger", "IPython.extensions.storemagic",
+                  "tornado.platform.asyncio")
 
 
 def preload_modules(plan, stale) -> tuple[str, ...]:
@@ -59,12 +62,26 @@ def _serve() -> None:
     failed = []
     import importlib
 
-    with _as_in_a_kernel():
-        for name in first.get("preload", []):
-            try:
-                importlib.import_module(name)
-            except BaseException as exc:  # noqa: BLE001 - a module that fails here fails in the job too
-                failed.append(f"{name}: {type(exc).__name__}")
+    # what the imports print (debugpy warns about frozen modules) would reach the build's terminal;
+    # a kernel's own output goes to its job's kernel log, and a failed import is reported below
+    err = os.dup(2)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    try:
+        with _as_in_a_kernel():
+            for name in first.get("preload", []):
+                try:
+                    importlib.import_module(name)
+                except BaseException as exc:  # noqa: BLE001 - a module that fails here fails in the job too
+                    failed.append(f"{name}: {type(exc).__name__}")
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(err, 1)
+        os.dup2(err, 2)
+        os.close(err)
+        os.close(quiet)
     reply({"ready": True, "pid": os.getpid(), "failed": failed})
     base_path = list(sys.path[1:])
     for line in iter(inp.readline, b""):
