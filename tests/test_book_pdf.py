@@ -52,7 +52,7 @@ def copy_repo(dest: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once per worker even if tests interleave
 def book(tmp_path_factory) -> Book:
     """`reprobook pdf` once on a copy of the repository (the record is fresh: no job runs)."""
     import pdfplumber

@@ -42,7 +42,7 @@ def edit_csv(path: Path, key: list[str], column: str, changes: dict[tuple[str, .
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once per worker even if tests interleave
 def repo(tmp_path_factory) -> Path:
     """The tracked files under git, with results/ rebuilt there and committed (the engine is installed
     from this checkout, so its code lies outside the copy and every job runs once)."""

@@ -24,7 +24,7 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once per worker even if tests interleave
 def built(tmp_path_factory) -> Path:
     """The mini project with its record (results/), built once for this module."""
     root = tmp_path_factory.mktemp("built") / "mini"

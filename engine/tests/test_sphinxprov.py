@@ -89,7 +89,7 @@ def build(root: Path, builder: str = "html") -> str:
     return sphinx_build(root, builder)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once per worker even if tests interleave
 def html_book(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("prov")
     make_project(root)
