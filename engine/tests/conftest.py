@@ -14,3 +14,22 @@ def mini(tmp_path: Path) -> Path:
     dest = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def _mini_built_once(tmp_path_factory) -> Path:
+    from reprobook.testing import run_cli
+
+    root = tmp_path_factory.mktemp("mini-built") / "mini"
+    shutil.copytree(FIXTURES / "mini", root)
+    run_cli(root, "build", "--no-book", check=True)
+    return root
+
+
+@pytest.fixture
+def built_mini(_mini_built_once: Path, tmp_path: Path) -> Path:
+    """A copy of the mini project after `reprobook build --no-book` (results/ and _build/ current; the
+    jobs ran once per test worker), for tests whose subject comes after a first build."""
+    dest = tmp_path / "mini"
+    shutil.copytree(_mini_built_once, dest, symlinks=True)
+    return dest

@@ -71,20 +71,19 @@ def test_build_stale_fresh_and_failure(mini):
     assert "gamma" in (mini / "results/tables/word_lengths.csv").read_text()
 
 
-def test_hand_edit_and_removed_job(mini):
-    run_cli(mini, "build", "--no-book", check=True)
-    t = mini / "results/tables/totals.csv"
+def test_hand_edit_and_removed_job(built_mini):
+    t = built_mini / "results/tables/totals.csv"
     t.write_text(t.read_text().replace("5.0", "50.0"))
-    status = run_cli(mini, "status", check=True).stdout
+    status = run_cli(built_mini, "status", check=True).stdout
     assert "edited by hand" in status
-    run_cli(mini, "build", "--no-book", check=True)
+    run_cli(built_mini, "build", "--no-book", check=True)
     assert "5.0" in t.read_text() and "50.0" not in t.read_text()
     # removing a job from the spec removes its outputs from results/
-    spec = mini / "pipeline.yml"
+    spec = built_mini / "pipeline.yml"
     spec.write_text(spec.read_text().split("  words:")[0])
-    run_cli(mini, "build", "--no-book", check=True)
-    assert not (mini / "results/tables/word_lengths.csv").exists()
-    assert "word_lengths" not in (mini / "results/manifest.json").read_text()
+    run_cli(built_mini, "build", "--no-book", check=True)
+    assert not (built_mini / "results/tables/word_lengths.csv").exists()
+    assert "word_lengths" not in (built_mini / "results/manifest.json").read_text()
 
 
 def test_unknown_parameter_is_an_error(mini):
@@ -116,11 +115,10 @@ def test_sigkill_mid_run_then_rebuild_is_consistent(mini, tmp_path):
     assert tree_hashes(mini / "results") == tree_hashes(clean / "results")
 
 
-def test_run_one_job_with_other_parameters_never_touches_results(mini):
-    run_cli(mini, "build", "--no-book", check=True)
-    before = tree_hashes(mini / "results")
-    proc = run_cli(mini, "run", "sums", "-p", "scale=10", check=True)
-    assert tree_hashes(mini / "results") == before
+def test_run_one_job_with_other_parameters_never_touches_results(built_mini):
+    before = tree_hashes(built_mini / "results")
+    proc = run_cli(built_mini, "run", "sums", "-p", "scale=10", check=True)
+    assert tree_hashes(built_mini / "results") == before
     assert "outputs in" in proc.stdout
     assert "80.0" in proc.stdout  # the differing value is shown
 

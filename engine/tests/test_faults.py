@@ -61,9 +61,8 @@ def test_two_builds_at_once_one_waits(mini):
     assert tree_hashes(mini / "results") == tree_hashes(clean / "results")
 
 
-def test_parameters_are_literals_never_evaluated(mini):
-    run_cli(mini, "build", "--no-book", check=True)
-    proc = run_cli(mini, "run", "sums", "-p", "scale=__import__('os').getpid()")
+def test_parameters_are_literals_never_evaluated(built_mini):
+    proc = run_cli(built_mini, "run", "sums", "-p", "scale=__import__('os').getpid()")
     assert proc.returncode == 2  # read as a string, refused against the notebook's default
     assert "YAML read '__import__('os').getpid()' as a string" in proc.stderr and "write a whole number" in proc.stderr
 
@@ -92,10 +91,9 @@ def test_build_needs_no_network(mini):
     ("_toc.yml", "format: jb-book\n", "no 'root:' entry"),
     ("_config.yml", "title: [unclosed\n", "_config.yml is not valid YAML at line"),
 ])
-def test_book_configuration_errors_name_file_and_entry(mini, name, text, fragment):
-    run_cli(mini, "build", "--no-book", check=True)
-    (mini / name).write_text(text)
-    proc = run_cli(mini, "build")
+def test_book_configuration_errors_name_file_and_entry(built_mini, name, text, fragment):
+    (built_mini / name).write_text(text)
+    proc = run_cli(built_mini, "build")
     assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
 
 
