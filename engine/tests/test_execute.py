@@ -117,6 +117,10 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     import shutil
 
     append_cell(mini, "notebooks/words.py", "pd.DataFrame({f'column_{i}': [i * 1000.5] for i in range(30)})")
+    # what a kernel's imports leave behind (debugpy sets a variable and binds its log to a stream)
+    append_cell(mini, "notebooks/words.py", "import os, sys, threading\nprint(sorted(os.environ))\n"
+                "print(len(threading.enumerate()))\nlog = sys.modules.get('_pydev_bundle.pydev_log')\n"
+                "print(type(log._LoggingGlobals._debug_stream).__name__ if log else None)")
     cold = tmp_path / "cold"
     shutil.copytree(mini, cold)
     add_settings(cold, "  warm_kernels: false\n")
@@ -124,6 +128,21 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     run_cli(mini, "build", "--no-book", check=True)
     a, b = tree_hashes(cold / "results"), tree_hashes(mini / "results")
     assert a == b and "figures/bars.svg" in a and "manifest.json" in a
+    printed = (mini / "results/notebooks/words.ipynb").read_text()
+    assert "PYDEVD_USE_FRAME_EVAL" in printed and "JPY_PARENT_PID" in printed and "OutStream" in printed
+
+
+def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):
+    """A library that kills the process on import (a missing shared library, say): the warm
+    parent's output while importing is not shown on the terminal, so the error must carry it."""
+    import os
+
+    from reprobook import warm
+
+    (tmp_path / "crashy.py").write_text("import os, sys\nprint('crashy: cannot load libfoo.so', file=sys.stderr)\n"
+                                        "sys.stderr.flush()\nos._exit(3)\n")
+    with pytest.raises(RuntimeError, match="(?s)parent exited.*crashy: cannot load libfoo.so"):
+        warm.WarmParent({**os.environ, "PYTHONPATH": str(tmp_path)}, ("crashy",))
 
 
 def test_a_dynamic_import_of_project_code_fails_the_job_naming_the_module(mini):

@@ -62,7 +62,23 @@ def prepare() -> None:
 def start_kernel(argv: list[str]) -> None:
     from ipykernel.kernelapp import IPKernelApp
 
-    IPKernelApp.launch_instance(argv=argv)
+    app = IPKernelApp.instance()
+    app.initialize(argv)
+    _rebind_debugger_log()
+    app.start()
+
+
+def _rebind_debugger_log() -> None:
+    """debugpy's log (pydevd's `pydev_log`) writes to the `sys.stderr` it saw when it first logged,
+    which happens on import. In a cold kernel that is the kernel's stream; in a kernel forked from a
+    warm parent it would be the parent's stderr. Point it at the kernel's stream, as in a cold
+    kernel (pydevd's own re-initialisation after a fork; nothing happens when debugpy is not loaded)."""
+    log = sys.modules.get("_pydev_bundle.pydev_log")
+    if log is not None:
+        try:
+            log.initialize_debug_stream(reinitialize=True)
+        except Exception:  # noqa: BLE001 - a debugger's log is never a reason for a job to fail
+            pass
 
 
 def main(argv: list[str] | None = None) -> None:

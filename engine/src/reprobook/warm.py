@@ -62,12 +62,14 @@ def _serve() -> None:
     failed = []
     import importlib
 
-    # what the imports print (debugpy warns about frozen modules) would reach the build's terminal;
-    # a kernel's own output goes to its job's kernel log, and a failed import is reported below
-    err = os.dup(2)
-    quiet = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(quiet, 1)
-    os.dup2(quiet, 2)
+    # what the imports print (debugpy warns about frozen modules) goes to a log file the worker
+    # names, not to the build's terminal; the worker shows it if this process dies while importing
+    # (a kernel's own output goes to its job's kernel log, and a failed import is reported below)
+    saved = os.dup(2)
+    log = os.open(first.get("log") or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    before = dict(os.environ)
     try:
         with _as_in_a_kernel():
             for name in first.get("preload", []):
@@ -78,10 +80,13 @@ def _serve() -> None:
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-        os.dup2(err, 1)
-        os.dup2(err, 2)
-        os.close(err)
-        os.close(quiet)
+        os.dup2(saved, 1)
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(log)
+    # variables the imports set (debugpy sets PYDEVD_USE_FRAME_EVAL): a kernel's environment is
+    # replaced by its job's, so they are set again there, as the same imports would in a cold kernel
+    set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
     reply({"ready": True, "pid": os.getpid(), "failed": failed})
     base_path = list(sys.path[1:])
     for line in iter(inp.readline, b""):
@@ -90,7 +95,7 @@ def _serve() -> None:
         if op == "start":
             pid = os.fork()
             if pid == 0:
-                _become_kernel(req, base_path, proto_out, inp)
+                _become_kernel(req, base_path, proto_out, inp, set_by_imports)
             reply({"pid": pid})
         elif op == "poll":
             try:
@@ -152,7 +157,7 @@ class _as_in_a_kernel:
             del builtins.get_ipython
 
 
-def _become_kernel(req: dict, base_path: list[str], proto_out, inp) -> None:
+def _become_kernel(req: dict, base_path: list[str], proto_out, inp, set_by_imports: dict[str, str]) -> None:
     """In the forked child: turn into a fresh kernel process, then never return."""
     code = 1
     try:
@@ -166,6 +171,8 @@ def _become_kernel(req: dict, base_path: list[str], proto_out, inp) -> None:
         os.chdir(req["cwd"])
         os.environ.clear()
         os.environ.update(req["env"])
+        for k, v in set_by_imports.items():
+            os.environ.setdefault(k, v)
         from .launcher import PARENT_ENV, prepare, start_kernel
 
         os.environ[PARENT_ENV] = str(os.getppid())
@@ -178,7 +185,12 @@ def _become_kernel(req: dict, base_path: list[str], proto_out, inp) -> None:
         importlib.invalidate_caches()
         sys.argv = [sys.executable, *req["argv"]]
         prepare()
-        start_kernel(list(req["argv"]))
+        argv = list(req["argv"])
+        if req["env"].get("JPY_PARENT_PID", "").isdigit():
+            # ipykernel reads JPY_PARENT_PID when it is imported, here in the parent: pass it on, so that
+            # the kernel watches its parent as a cold kernel does
+            argv.append(f"--IPKernelApp.parent_handle={req['env']['JPY_PARENT_PID']}")
+        start_kernel(argv)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
@@ -200,11 +212,28 @@ class WarmParent:
     def __init__(self, env: dict[str, str], preload: tuple[str, ...]):
         from .launcher import PARENT_ENV
 
+        import tempfile
+
         self.lock = threading.Lock()
         env = {**env, PARENT_ENV: str(os.getpid())}
+        fd, self.log = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".log")
+        os.close(fd)
         self.proc = subprocess.Popen([sys.executable, "-m", "reprobook.warm"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, cwd=os.path.expanduser("~") or "/")
-        self.request({"preload": list(preload)})
+        try:
+            self.request({"preload": list(preload), "log": self.log})
+        finally:
+            self._drop_log()
+
+    def _drop_log(self) -> str:
+        """The preload's output (its last lines), and the file removed."""
+        try:
+            with open(self.log, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+            os.unlink(self.log)
+        except OSError:
+            return ""
+        return "\n".join(text.strip().splitlines()[-20:])
 
     def request(self, obj: dict) -> dict:
         with self.lock:
@@ -213,7 +242,9 @@ class WarmParent:
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError("the warm kernel parent exited")
+            said = self._drop_log()
+            raise RuntimeError("the warm kernel parent exited" + (f"; while importing it printed:\n{said}" if said
+                                                                   else ""))
         return json.loads(line)
 
     def alive(self) -> bool:
@@ -229,7 +260,7 @@ class WarmParent:
 
 
 _PARENTS: dict[str, WarmParent] = {}  # per worker process: key -> its warm parent
-STATIC_SKIP = ("REPROBOOK_", "SOURCE_DATE_EPOCH", "PYTHONPATH")
+STATIC_SKIP = ("REPROBOOK_", "SOURCE_DATE_EPOCH", "PYTHONPATH", "JPY_PARENT_PID")  # per job or per worker
 
 
 def _key(env: dict[str, str], preload: tuple[str, ...]) -> tuple[str, dict[str, str]]:
@@ -297,6 +328,7 @@ class WarmProvisioner(LocalProvisioner):
         stream = kwargs.get("stderr") or kwargs.get("stdout")
         output = getattr(stream, "name", None) if stream is not None else None
         output = output if isinstance(output, str) else os.devnull
+        env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter-client's launcher gives a cold kernel
         wp = parent_for(env, tuple(self.preload))
         pid = wp.request({"op": "start", "argv": launcher_args, "cwd": str(kwargs.get("cwd") or os.getcwd()),
                           "env": env, "output": output})["pid"]
