@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -59,6 +60,9 @@ def test_a_job_that_runs_too_long_is_stopped_naming_the_cell_and_the_limit(mini)
     assert time.monotonic() - t0 < 60
     assert "words" in proc.stderr and "time limit of 4 s" in proc.stderr and "stopped in cell 1" in proc.stderr
     assert not (mini / "results").exists()
+    for named in re.findall(r"(?:executed notebook|log): (\S+?)(?:,|$)", proc.stderr, re.M):
+        assert (mini / named).is_file(), f"the message names {named}, which does not exist"
+    assert "log: _build/logs/words.log" in proc.stderr
 
 
 def _processes_mentioning(text: str) -> list[str]:

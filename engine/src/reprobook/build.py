@@ -98,6 +98,12 @@ def check_kernels(outcomes, store: StateStore) -> list[str]:
     return problems
 
 
+def _where(paths: Paths, job: str) -> str:
+    """Where a failed job's executed notebook (when one was written: not after a time-out) and log are."""
+    found = [f"executed notebook: {paths.rel(p)}" for p in [paths.executed / f"{job}.ipynb"] if p.is_file()]
+    return "\n    " + ", ".join(found + [f"log: {paths.rel(paths.logs / f'{job}.log')}"])
+
+
 def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | None = None,
                  publish_report: bool = True, store: StateStore | None = None, plan=None, pipeline=None,
                  on_event: Callable[[str], None] = say) -> RunRecord:
@@ -143,9 +149,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
             outcomes = schedule.execute(ctx, pipeline, runner, event)
         failed = [o for o in outcomes if not o.ok]
         if failed:
-            detail = "\n".join(f"  {o.job}: {o.error}" + (f"\n    executed notebook: {paths.rel(paths.executed)}/"
-                                                         f"{o.job}.ipynb, log: {paths.rel(paths.logs)}/{o.job}.log"
-                                                         if o.folder else "") for o in failed)
+            detail = "\n".join(f"  {o.job}: {o.error}" + (_where(paths, o.job) if o.folder else "") for o in failed)
             store.save()
             raise JobError(f"{len(failed)} job(s) failed; results/ and the book were left unchanged (the "
                            f"{len(outcomes) - len(failed)} job(s) that succeeded are cached for the next run)\n{detail}")
