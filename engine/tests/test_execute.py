@@ -157,3 +157,24 @@ def test_a_dynamic_import_of_project_code_fails_the_job_naming_the_module(mini):
     proc = run_cli(mini, "build", "--no-book")
     assert proc.returncode == 1
     assert "imported src/helpers/" in proc.stderr and "dynamic import" in proc.stderr
+
+
+def test_a_library_that_kills_its_importer_fails_only_the_jobs_that_import_it(mini, tmp_path):
+    """Warm parents import the jobs' libraries first; when one kills the process that imports it,
+    kernels start cold, so the other jobs still run and the failing job's kernel log says why."""
+    import sysconfig
+    import venv
+
+    env_dir = tmp_path / "venv"  # this environment, plus one library that exits when imported
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    site = next(env_dir.glob("lib/python*/site-packages"))
+    (site / "project_env.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    (site / "crashy.py").write_text("import os, sys\nprint('crashy: cannot load libfoo.so', file=sys.stderr)\n"
+                                    "sys.stderr.flush()\nos._exit(3)\n")
+    append_cell(mini, "notebooks/words.py", "import crashy")
+    proc = subprocess.run([str(env_dir / "bin" / "python"), "-m", "reprobook", "build", "--no-book"], cwd=mini,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "1 job(s) failed" in proc.stderr and "FAILED words" in proc.stderr and "done sums" in proc.stderr
+    kernel_log = re.search(r"kernel log: (\S+?)\)", proc.stderr).group(1)
+    assert "crashy: cannot load libfoo.so" in Path(kernel_log).read_text()

@@ -268,15 +268,26 @@ def _key(env: dict[str, str], preload: tuple[str, ...]) -> tuple[str, dict[str, 
     return json.dumps([sys.executable, sorted(static.items()), list(preload)]), static
 
 
+_FAILED: dict[str, str] = {}  # per worker process: key -> why its warm parent could not start
+
+
 def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
-    """This worker's warm parent for the kernel environment `env`, started when needed."""
+    """This worker's warm parent for the kernel environment `env`, started when needed. Raises
+    RuntimeError (with what the parent printed) when it dies while importing, then at once for
+    the same key."""
     key, static = _key(env, preload)
+    if key in _FAILED:
+        raise RuntimeError(_FAILED[key])
     wp = _PARENTS.get(key)
     if wp is None or not wp.alive():
         for old in list(_PARENTS.values()):  # one parent per worker: the environment changed
             old.close()
         _PARENTS.clear()
-        wp = _PARENTS[key] = WarmParent(static, preload)
+        try:
+            wp = _PARENTS[key] = WarmParent(static, preload)
+        except RuntimeError as exc:
+            _FAILED[key] = str(exc)
+            raise
     return wp
 
 
@@ -329,7 +340,15 @@ class WarmProvisioner(LocalProvisioner):
         output = getattr(stream, "name", None) if stream is not None else None
         output = output if isinstance(output, str) else os.devnull
         env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter-client's launcher gives a cold kernel
-        wp = parent_for(env, tuple(self.preload))
+        try:
+            wp = parent_for(env, tuple(self.preload))
+        except RuntimeError as exc:
+            # a library kills the process that imports it: this kernel starts cold (results are the
+            # same), so that only the jobs that import it fail, each with its own kernel log
+            if output != os.devnull:
+                with open(output, "a", encoding="utf-8") as fh:
+                    fh.write(f"reprobook: no warm kernel parent ({exc}); this kernel starts cold\n")
+            return await super().launch_kernel(cmd, **kwargs)
         pid = wp.request({"op": "start", "argv": launcher_args, "cwd": str(kwargs.get("cwd") or os.getcwd()),
                           "env": env, "output": output})["pid"]
         self.process = WarmProcess(wp, pid)
