@@ -31,6 +31,51 @@ def test_sync_tree_copies_changes_and_removes_what_is_gone(tmp_path):
     assert (dest / "a" / "page.html").read_text() == "two, longer" and not (dest / "old.html").exists()
 
 
+def test_a_page_replaced_while_it_is_requested_is_served_whole(tmp_path):
+    """`serve` replaces pages while a browser may be reading them: every response is one whole
+    version of the page, never a broken connection or a mix (what Starlette's FileResponse gives)."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.staticfiles import StaticFiles
+
+    from reprobook.serve import _whole_files
+
+    site = tmp_path / "html"
+    site.mkdir()
+    versions = [b"<p>" + b"a" * 200_000 + b"</p>", b"<p>" + b"b" * 5_000 + b"</p>"]
+    page = site / "page.html"
+    page.write_bytes(versions[0])
+    app = Starlette(routes=[Mount("/", app=_whole_files(StaticFiles)(directory=site, html=True))])
+    sock = listen("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error"))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    stop = threading.Event()
+
+    def replace_again_and_again():
+        i = 0
+        while not stop.is_set():
+            tmp = site / ".page.html.sync"
+            tmp.write_bytes(versions[i % 2])
+            os.replace(tmp, page)
+            i += 1
+
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        swapper = threading.Thread(target=replace_again_and_again, daemon=True)
+        swapper.start()
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/page.html"
+        for _ in range(300):
+            with urllib.request.urlopen(url, timeout=10) as r:
+                assert r.read() in versions
+    finally:
+        stop.set()
+        server.should_exit = True
+
+
 def test_a_port_in_use_is_a_clear_error():
     taken = listen("127.0.0.1", 0)
     try:

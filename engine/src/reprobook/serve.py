@@ -172,8 +172,32 @@ def make_app(paths: Paths, author: Author, address: str):
         await task
 
     return Starlette(routes=[WebSocketRoute(RELOAD_PATH, reload_socket),
-                             Mount("/", app=StaticFiles(directory=paths.html, html=True))],
+                             Mount("/", app=_whole_files(StaticFiles)(directory=paths.html, html=True))],
                      middleware=[Middleware(JavascriptInjectorMiddleware, ws_url=address)], lifespan=lifespan)
+
+
+def _whole_files(static_files: type) -> type:
+    """Starlette's StaticFiles, reading each file whole from one open file. `sync_tree` replaces
+    files (atomically) while a browser may be requesting them; Starlette's FileResponse stats the
+    path and then opens it again, so across a replacement it would declare one version's length
+    and send the other's, and the connection breaks. Pages are not cached (`no-store`): they change
+    on every save."""
+    import mimetypes
+
+    from starlette.responses import Response
+
+    class WholeFiles(static_files):  # type: ignore[misc, valid-type]
+        def file_response(self, full_path, stat_result, scope, status_code: int = 200):
+            try:
+                with open(full_path, "rb") as fh:
+                    body = fh.read()
+            except OSError:  # gone meanwhile: Starlette's own answer
+                return super().file_response(full_path, stat_result, scope, status_code)
+            media_type = mimetypes.guess_type(str(full_path))[0] or "application/octet-stream"
+            return Response(body, status_code=status_code, media_type=media_type,
+                            headers={"Cache-Control": "no-store"})
+
+    return WholeFiles
 
 
 def listen(host: str, port: int) -> socket.socket:
