@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from reprobook import pdfcheck
-from reprobook.testing import run_cli
+from reprobook.testing import copy_project, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 A4 = (595.28, 841.89)
@@ -42,22 +42,12 @@ class Book:
         return re.sub(r"\s+", " ", "\n".join(self.pages)).translate(QUOTES)
 
 
-def copy_repo(dest: Path) -> Path:
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                           capture_output=True, check=True).stdout.decode().split("\0")
-    for rel in filter(None, files):
-        if (REPO / rel).is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / rel, dest / rel)
-    return dest
-
-
 @pytest.fixture(scope="session")  # session: built once per worker even if tests interleave
 def book(tmp_path_factory) -> Book:
     """`reprobook pdf` once on a copy of the repository (the record is fresh: no job runs)."""
     import pdfplumber
 
-    root = copy_repo(tmp_path_factory.mktemp("pdfbook") / "repo")
+    root = copy_project(REPO, tmp_path_factory.mktemp("pdfbook") / "repo")
     proc = run_cli(root, "pdf", check=True, timeout=900)
     pdf = root / "_build/pdf/book.pdf"
     assert str(pdf) in proc.stdout

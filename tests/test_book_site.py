@@ -10,11 +10,11 @@ import subprocess
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from reprobook.testing import run_cli
+from reprobook.testing import broken_links, copy_project, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,30 +25,20 @@ CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 @pytest.fixture(scope="session")
 def book_copy(tmp_path_factory) -> Path:
     """The tracked files of the repository, built into HTML (jobs are fresh: only the book builds)."""
-    dest = tmp_path_factory.mktemp("book") / "repo"
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                           capture_output=True, check=True).stdout.decode().split("\0")
-    for rel in filter(None, files):
-        if (REPO / rel).is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / rel, dest / rel)
+    dest = copy_project(REPO, tmp_path_factory.mktemp("book") / "repo")
     run_cli(dest, "build", check=True, timeout=1200)
     return dest
 
 
-class _Links(HTMLParser):
+class _Images(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.ids, self.hrefs, self.imgs = set(), [], []
+        self.srcs = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if "id" in a:
-            self.ids.add(a["id"])
-        if tag == "a" and a.get("href"):
-            self.hrefs.append((a["href"], a.get("class", "")))
         if tag == "img" and a.get("src"):
-            self.imgs.append(a["src"])
+            self.srcs.append(a["src"])
 
 
 def chapters(html_root: Path) -> list[Path]:
@@ -65,32 +55,17 @@ def test_the_module_runs_on_one_worker(request):
 
 def test_internal_links_and_anchors_resolve(book_copy):
     html_root = book_copy / "_build/html"
-    parsed = {}
+    broken = broken_links(html_root)
     for page in html_root.rglob("*.html"):
-        p = _Links()
+        p = _Images()
         p.feed(page.read_text(encoding="utf-8"))
-        parsed[page.resolve()] = p
-    broken = []
-    for page, p in parsed.items():
-        for href, _ in p.hrefs:
-            if urlparse(href).scheme or href.startswith(("mailto:", "//")):
-                continue
-            target, frag = urldefrag(href)
-            tpath = (page.parent / target).resolve() if target else page
-            if tpath.is_dir():
-                tpath = tpath / "index.html"
-            if not tpath.exists():
-                broken.append(f"{page.name}: {href}")
-            elif frag and tpath.suffix == ".html" and frag not in parsed.get(tpath, _Links()).ids:
-                broken.append(f"{page.name}: {href} (no anchor)")
-        for src in p.imgs:
-            if not urlparse(src).scheme and not (page.parent / src).resolve().exists():
-                broken.append(f"{page.name}: image {src}")
+        broken += [f"{page.name}: image {src}" for src in p.srcs
+                   if not urlparse(src).scheme and not (page.parent / src).resolve().exists()]
     assert not broken, "\n".join(broken[:20])
 
 
 def test_every_provenance_value_and_claim_link_opens_its_cell(book_copy):
-    from reprobook.testing import broken_links, html_links
+    from reprobook.testing import html_links
 
     html_root = book_copy / "_build/html"
     assert broken_links(html_root, ("result-source", "result-value", "result-claim")) == []

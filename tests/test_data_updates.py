@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reprobook.testing import run_cli, tree_hashes
+from reprobook.testing import copy_project, run_cli, tree_hashes
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("data_updates")]  # one worker shares the module's built project
@@ -46,13 +46,7 @@ def edit_csv(path: Path, key: list[str], column: str, changes: dict[tuple[str, .
 def repo(tmp_path_factory) -> Path:
     """The tracked files under git, with results/ rebuilt there and committed (the engine is installed
     from this checkout, so its code lies outside the copy and every job runs once)."""
-    dest = tmp_path_factory.mktemp("updates") / "repo"
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                           capture_output=True, check=True).stdout.decode().split("\0")
-    for rel in filter(None, files):
-        if (REPO / rel).is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / rel, dest / rel)
+    dest = copy_project(REPO, tmp_path_factory.mktemp("updates") / "repo")
     run_cli(dest, "build", "--no-book", check=True, timeout=1200)
     git(dest, "init", "-q")
     git(dest, "add", "-A")

@@ -27,6 +27,21 @@ def run_cli(root: Path, *args: str, check: bool = False, timeout: float = 600,
     return proc
 
 
+def copy_project(src: Path, dest: Path) -> Path:
+    """Copy into `dest` the files git lists in the project `src` (tracked files, and untracked ones
+    git does not ignore, as they are in the working tree): a fresh clone with the working tree's
+    edits, without .venv, _build or caches. Returns `dest`. Raises CalledProcessError outside git."""
+    import shutil
+
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=src,
+                         capture_output=True, check=True).stdout
+    for rel in filter(None, out.decode("utf-8").split("\0")):
+        if (src / rel).is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src / rel, dest / rel)
+    return dest
+
+
 def tree_hashes(folder: Path) -> dict[str, str]:
     """Relative posix path -> sha256 of every file under `folder` ({} when it does not exist)."""
     if not folder.exists():
