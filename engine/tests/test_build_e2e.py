@@ -145,3 +145,17 @@ def test_a_project_laid_out_unlike_the_study_re_runs_exactly_the_dependents(tmp_
     layout.edit(root, "chapters/more.md")
     proc = run_cli(root, "build", check=True)
     assert executed_jobs(root) == set() and "book: built" in proc.stderr
+
+
+def test_a_value_renamed_in_the_spec_reruns_the_job_and_names_the_mismatch(built_mini):
+    """The job's run of record (and its cache) made `grand_total`; declaring `grand_totl` instead must
+    run the notebook again, whose check names both, never restore the old run."""
+    spec = built_mini / "pipeline.yml"
+    spec.write_text(spec.read_text().replace("values: [grand_total]", "values: [grand_totl]"))
+    before = tree_hashes(built_mini / "results")
+    status = run_cli(built_mini, "status", check=True).stdout
+    assert "STALE  sums" in status and "declared outputs changed" in status
+    proc = run_cli(built_mini, "build", "--no-book")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "grand_totl" in proc.stderr and "grand_total" in proc.stderr
+    assert tree_hashes(built_mini / "results") == before

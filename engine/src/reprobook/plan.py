@@ -203,6 +203,9 @@ class Planner:
                 reasons = artifact_problems(self.paths, job, record, values_now or {}, self.sha)
             cache_dir = self.paths.cache / name / key
             restorable = JobDir(cache_dir).record_notebook(name).is_file()  # a complete run, in today's layout
+            if old is not None and reasons and declared_outputs_changed(job, record):
+                reasons.append(f"its declared outputs changed in {specmod.SPEC_FILE}")
+                restorable = False  # a run made for other outputs cannot stand in for one
             state = FRESH if not reasons else CACHED if use_cache and restorable else STALE
             libs = self.libraries(job) if state == STALE else ()
             out.append(JobPlan(job, key, rec, typed, state, tuple(reasons), cache_dir, libs))
@@ -314,6 +317,15 @@ def why_changed(old: dict[str, Any], new: dict[str, Any], old_env: dict, env_des
     if old.get("sweep") != new.get("sweep"):
         why.append("sweep grid changed")
     return why or ["record format changed"]
+
+
+def declared_outputs_changed(job: Job, record: dict[str, Any]) -> bool:
+    """Whether the job now declares other outputs (tables, figures, values, claims) than those its
+    run of record produced: a renamed value, say, which the notebook may not write."""
+    recorded = {a["path"] for a in record.get("artifacts", []) if a.get("job") == job.name}
+    declared = (set(job.artifact_paths()) | {f"results/values.json#{v}" for v in job.values}
+                | {f"results/claims.json#{c}" for c in job.claims})
+    return recorded != declared
 
 
 def artifact_problems(paths: Paths, job: Job, record: dict[str, Any], values_now: dict[str, Any], sha) -> list[str]:
