@@ -76,6 +76,21 @@ def test_a_page_replaced_while_it_is_requested_is_served_whole(tmp_path):
         server.should_exit = True
 
 
+def test_serve_without_its_optional_packages_says_how_to_install_them(mini, monkeypatch):
+    """A missing package is simulated (a fault this environment cannot have): the message names it
+    and the extra to install, before anything is built."""
+    import importlib.util
+
+    from reprobook.paths import Paths
+    from reprobook.serve import serve
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a))
+    with pytest.raises(ReprobookError, match=r"needs uvicorn.*pip install 'reprobook\[serve\]'"):
+        serve(Paths.load(mini), port=0)
+    assert not (mini / "_build").exists()
+
+
 def test_a_port_in_use_is_a_clear_error():
     taken = listen("127.0.0.1", 0)
     try:

@@ -216,7 +216,14 @@ def listen(host: str, port: int) -> socket.socket:
 
 def serve(paths: Paths, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
     """Build what is stale, then serve the book at http://HOST:PORT/ and rebuild on every save
-    until interrupted (port 0: a free port). Returns the exit code."""
+    until interrupted (port 0: a free port). Returns the exit code. Raises ReprobookError when the
+    optional packages it needs (`reprobook[serve]`: sphinx-autobuild and what it brings) are missing."""
+    import importlib.util
+
+    missing = [m for m in ("uvicorn", "starlette", "watchfiles", "sphinx_autobuild") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ReprobookError(f"`reprobook serve` needs {', '.join(missing)}, which are not installed; install them "
+                             "with `pip install 'reprobook[serve]'` (or add sphinx-autobuild to your requirements)")
     import uvicorn
 
     author = Author(paths)
