@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from reprobook import pdfcheck
-from reprobook.testing import copy_project, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 A4 = (595.28, 841.89)
@@ -43,12 +42,13 @@ class Book:
 
 
 @pytest.fixture(scope="session")  # session: built once per worker even if tests interleave
-def book(tmp_path_factory) -> Book:
+def book(study_copy) -> Book:
     """`reprobook pdf` once on a copy of the repository (the record is fresh: no job runs)."""
     import pdfplumber
 
-    root = copy_project(REPO, tmp_path_factory.mktemp("pdfbook") / "repo")
-    proc = run_cli(root, "pdf", check=True, timeout=900)
+    copy = study_copy("pdfbook")
+    root = copy.root
+    proc = copy.cli("pdf", check=True, timeout=900)
     pdf = root / "_build/pdf/book.pdf"
     assert str(pdf) in proc.stdout
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

@@ -6,7 +6,6 @@ import http.server
 import json
 import re
 import shutil
-import subprocess
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,20 +13,19 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from reprobook.testing import broken_links, copy_project, run_cli
+from reprobook.testing import broken_links
 
-REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book_site")]  # one worker shares the module's built project
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
 @pytest.fixture(scope="session")
-def book_copy(tmp_path_factory) -> Path:
+def book_copy(study_copy) -> Path:
     """The tracked files of the repository, built into HTML (jobs are fresh: only the book builds)."""
-    dest = copy_project(REPO, tmp_path_factory.mktemp("book") / "repo")
-    run_cli(dest, "build", check=True, timeout=1200)
-    return dest
+    copy = study_copy("book")
+    copy.cli("build", check=True, timeout=1200)
+    return copy.root
 
 
 class _Images(HTMLParser):

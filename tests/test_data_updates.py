@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from reprobook.testing import copy_project, run_cli, tree_hashes
+from reprobook.testing import tree_hashes
 
-REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("data_updates")]  # one worker shares the module's built project
 
 
@@ -43,15 +41,14 @@ def edit_csv(path: Path, key: list[str], column: str, changes: dict[tuple[str, .
 
 
 @pytest.fixture(scope="session")  # session: built once per worker even if tests interleave
-def repo(tmp_path_factory) -> Path:
-    """The tracked files under git, with results/ rebuilt there and committed (the engine is installed
-    from this checkout, so its code lies outside the copy and every job runs once)."""
-    dest = copy_project(REPO, tmp_path_factory.mktemp("updates") / "repo")
-    run_cli(dest, "build", "--no-book", check=True, timeout=1200)
-    git(dest, "init", "-q")
-    git(dest, "add", "-A")
-    git(dest, "commit", "-qm", "record")
-    return dest
+def repo(study_copy):
+    """A copy of the repository under git, its record committed (the record is fresh: no job runs)."""
+    copy = study_copy("updates")
+    copy.cli("build", "--no-book", check=True, timeout=1200)
+    git(copy.root, "init", "-q")
+    git(copy.root, "add", "-A")
+    git(copy.root, "commit", "-qm", "record")
+    return copy
 
 
 FLOWS, PUBLISHED = ("reporter", "flow", "year"), ("value_id",)
@@ -60,17 +57,17 @@ FLOWS, PUBLISHED = ("reporter", "flow", "year"), ("value_id",)
 def test_a_consistent_update_is_explained_sentence_by_sentence_with_figures(repo):
     # Kazakhstan's exports in the share year +100,000 thousand EUR, Uzbekistan's -100,000 (the regional
     # total stays), and the printed Tables 5 and 6 of the source updated to match
-    edit_csv(repo / "data/trade_flows.csv", list(FLOWS), "value_keur",
+    edit_csv(repo.root / "data/trade_flows.csv", list(FLOWS), "value_keur",
              {("KAZ", "export_to_eu", "2024"): 100_000, ("UZB", "export_to_eu", "2024"): -100_000})
-    edit_csv(repo / "data/published_values.csv", list(PUBLISHED), "value",
+    edit_csv(repo.root / "data/published_values.csv", list(PUBLISHED), "value",
              {("t5_balance_KAZ_2024",): 100_000, ("t6_export_to_eu_KAZ_2024",): 100_000,
               ("t5_balance_UZB_2024",): -100_000, ("t6_export_to_eu_UZB_2024",): -100_000})
-    build = run_cli(repo, "build", "--no-book", check=True, timeout=600)
+    build = repo.cli("build", "--no-book", check=True, timeout=600)
     assert "impact against HEAD: 2 data file(s) changed (6 row(s))" in build.stderr  # written after the build
 
-    proc = run_cli(repo, "diff", check=True)
+    proc = repo.cli("diff", check=True)
     assert "data data/trade_flows.csv: changed, 2 row(s) (read by: data_dictionary, trade)" in proc.stdout
-    report = (repo / "_build/diff/report.md").read_text(encoding="utf-8")
+    report = (repo.root / "_build/diff/report.md").read_text(encoding="utf-8")
     assert ("| KAZ, export_to_eu, 2024 | changed | value_keur | 33491165 | 33591165 | "
             "`trade_kaz_balance`, `trade_kaz_export_share` |") in report
     assert ("- before: Kazakhstan's balance in 2024 was **22,049,275** thousand EUR, whereas Uzbekistan "
@@ -79,26 +76,26 @@ def test_a_consistent_update_is_explained_sentence_by_sentence_with_figures(repo
             "(**−3,186,408**)") in report
     assert "Kazakhstan supplied **95.6%** of regional exports to the EU in 2024" in report
     assert "- The EU and Central Asia in three hedging dimensions (`book/eu-hedging.md`): 5 values" in report
-    html = (repo / "_build/diff/report.html").read_text(encoding="utf-8")
+    html = (repo.root / "_build/diff/report.html").read_text(encoding="utf-8")
     for name in ("trade_balances", "trade_flows_series"):
         for side in ("before", "after"):
             assert f'<img src="figures/{name}.{side}.svg"' in html
-        before = (repo / f"_build/diff/figures/{name}.before.svg").read_bytes()
-        assert before == subprocess.run(["git", "show", f"HEAD:results/figures/{name}.svg"], cwd=repo,
+        before = (repo.root / f"_build/diff/figures/{name}.before.svg").read_bytes()
+        assert before == subprocess.run(["git", "show", f"HEAD:results/figures/{name}.svg"], cwd=repo.root,
                                         capture_output=True, check=True).stdout
-        assert (repo / f"_build/diff/figures/{name}.after.svg").read_bytes() == (
-            repo / f"results/figures/{name}.svg").read_bytes() != before
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "consistent update")
+        assert (repo.root / f"_build/diff/figures/{name}.after.svg").read_bytes() == (
+            repo.root / f"results/figures/{name}.svg").read_bytes() != before
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "consistent update")
 
 
 def test_an_update_that_falsifies_a_claim_stops_the_build_and_names_it(repo):
     # Kazakhstan a minor exporter in 2024: its exports and the regional total both fall by the same amount
     cut = -33_000_000  # 0.6 of 2.1 billion EUR
-    edit_csv(repo / "data/trade_flows.csv", list(FLOWS), "value_keur",
+    edit_csv(repo.root / "data/trade_flows.csv", list(FLOWS), "value_keur",
              {("KAZ", "export_to_eu", "2024"): cut, ("CA5", "export_to_eu", "2024"): cut})
-    before = tree_hashes(repo / "results")
-    proc = run_cli(repo, "build", "--no-book", timeout=600)
+    before = tree_hashes(repo.root / "results")
+    proc = repo.cli("build", "--no-book", timeout=600)
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr
     assert "claim(s) the book makes are false with the new data; nothing was published" in err
@@ -107,4 +104,4 @@ def test_an_update_that_falsifies_a_claim_stops_the_build_and_names_it(repo):
     assert "values: trade_kaz_export_share = " in err and "book/eu-hedging.md, line " in err
     assert 'the sentence "By Table trade-kaz-shares, Kazakhstan supplied ' in err
     assert "Traceback" not in err
-    assert tree_hashes(repo / "results") == before
+    assert tree_hashes(repo.root / "results") == before

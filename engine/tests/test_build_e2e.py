@@ -133,18 +133,25 @@ def test_a_project_laid_out_unlike_the_study_re_runs_exactly_the_dependents(tmp_
     import layout
 
     root = layout.write(tmp_path / "proj")
-    run_cli(root, "build", check=True)
+    run_cli(root, "build", "--no-book", check=True)
     assert executed_jobs(root) == {"clean", "other", "summary"}
     for rel in ("analysis/helper.py", "lib/mylib/rounding.py", "inputs/other.csv"):
         layout.edit(root, rel)
         status = run_cli(root, "status", check=True).stdout
-        run_cli(root, "build", check=True)
+        run_cli(root, "build", "--no-book", check=True)
         assert executed_jobs(root) == layout.EDITS[rel], (rel, status)
-        assert "up to date" in run_cli(root, "build", check=True).stderr
-        assert run_cli(root, "status", check=True).stdout.splitlines()[-1].startswith("up to date")
-    layout.edit(root, "chapters/more.md")
+        assert "up to date" in run_cli(root, "build", "--no-book", check=True).stderr
+        last = run_cli(root, "status", check=True).stdout.splitlines()[-1]
+        assert last.startswith("0 of 3 job(s) would run"), (rel, last)
+    # the book (the jobs' edits were built without it), then a prose edit: the book only
     proc = run_cli(root, "build", check=True)
     assert executed_jobs(root) == set() and "book: built" in proc.stderr
+    assert run_cli(root, "status", check=True).stdout.splitlines()[-1].startswith("up to date")
+    layout.edit(root, "chapters/more.md")
+    assert "STALE  book:html" in run_cli(root, "status", check=True).stdout
+    proc = run_cli(root, "build", check=True)
+    assert executed_jobs(root) == set() and "book: built" in proc.stderr
+    assert "up to date" in run_cli(root, "build", check=True).stderr
 
 
 def test_a_value_renamed_in_the_spec_reruns_the_job_and_names_the_mismatch(built_mini):

@@ -1,7 +1,6 @@
 """Sweeps, job dependencies and the Dask executor, with a real distributed.LocalCluster."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -69,7 +68,7 @@ def test_cluster_build_gives_byte_identical_results(swept, cluster):
     local = swept.parent / "local"
     shutil.copytree(swept, local)
     run_cli(local, "build", "--no-book", check=True)
-    proc = run_cli(swept, "build", "--no-book", check=True, env={"SCHEDULER": cluster.scheduler_address})
+    run_cli(swept, "build", "--no-book", check=True, env={"SCHEDULER": cluster.scheduler_address})
     assert tree_hashes(swept / "results") == tree_hashes(local / "results")
     log = (swept / "_build/logs/sums.log").read_text()
     assert log.startswith("[ran on ") and str(swept) not in log

@@ -1,7 +1,6 @@
 """Faults and hostile input: locks, stray writes, missing outputs, injected markup, no network."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reprobook import pdfcheck as pc
 
@@ -78,3 +80,20 @@ def test_words_outside_the_text_block(tmp_path):
 def test_page_sizes(tmp_path):
     doc = pc.read_pdf(draw(tmp_path / "c.pdf", [(100, 100, "x", 0)]))
     assert doc.sizes == [pytest.approx(A4, abs=0.01)]
+
+
+def _overlap_pairs_by_brute_force(glyphs: list[dict]) -> list[tuple[int, int]]:
+    return [(i, j) for i, a in enumerate(glyphs) for j, b in enumerate(glyphs) if i < j
+            and min(a["x1"], b["x1"]) > max(a["x0"], b["x0"]) and min(a["bottom"], b["bottom"]) > max(a["top"], b["top"])]
+
+
+box = st.tuples(st.floats(-20, 200), st.floats(-20, 200), st.floats(0.1, 30), st.floats(0.1, 30))
+
+
+@given(st.lists(box, max_size=40))
+def test_the_banded_search_finds_every_pair_of_overlapping_glyphs(boxes):
+    glyphs = sorted(({"x0": x, "x1": x + w, "top": y, "bottom": y + h} for x, y, w, h in boxes), key=lambda g: g["x0"])
+    found = set(pc._overlapping_pairs(glyphs))
+    # every pair overlapping in both directions is among the candidates; candidates overlap across
+    assert set(_overlap_pairs_by_brute_force(glyphs)) <= found
+    assert all(glyphs[j]["x0"] < glyphs[i]["x1"] for i, j in found)

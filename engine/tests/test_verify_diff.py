@@ -49,6 +49,7 @@ def test_tolerance_declared_in_spec(committed):
     t = committed / "results/tables/totals.csv"
     t.write_text(t.read_text().replace("b,5.0", "b,5.05"))
     proc = run_cli(committed, "verify")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "reproduced within tolerance" in (committed / "_build/verify/report.md").read_text()
 
 

@@ -104,6 +104,13 @@ def _where(paths: Paths, job: str) -> str:
     return "\n    " + ", ".join(found + [f"log: {paths.rel(paths.logs / f'{job}.log')}"])
 
 
+def parallel_units(stale: list) -> int:
+    """The most notebook executions a run could have going at once: one per stale job, one per
+    point of a stale sweep (its chunks never outnumber its points). A local run starts no more
+    workers than this: a worker with nothing to run would still start, and warm, its kernel parent."""
+    return max(1, sum(len(jp.job.sweep.points) if jp.job.sweep is not None else 1 for jp in stale))
+
+
 def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | None = None,
                  publish_report: bool = True, store: StateStore | None = None, plan=None, pipeline=None,
                  on_event: Callable[[str], None] = say) -> RunRecord:
@@ -133,7 +140,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
         from .book import source_date_epoch
         from .warm import preload_modules
 
-        n = workers or paths.settings.workers or None
+        n = min(workers or paths.settings.workers or executors.default_workers(), parallel_units(stale))
         runner = executors.make(scheduler, n, paths.root, paths.lockfile)
         ctx = RunContext(paths, {jp.job.name: jp for jp in plan.jobs}, pipeline.producer_of(), schedule.run_id(),
                          runner.workers, warm=paths.settings.warm_kernels,

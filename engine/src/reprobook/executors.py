@@ -7,7 +7,6 @@ A registry maps a scheduler name or address scheme to its runner (`register`).
 from __future__ import annotations
 
 import os
-import re
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable

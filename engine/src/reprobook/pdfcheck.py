@@ -133,27 +133,48 @@ def read_pdf(pdf_path: Path) -> PdfText:
 def overprints(doc: PdfText, share: float = 0.3) -> list[Overprint]:
     """Glyphs printed over other glyphs: boxes overlapping by more than `share` of the narrower
     glyph's width and half its height. Neighbours in the content stream on one baseline are
-    kerned pairs ("y." tucks the period under the y) and do not count; nor do combining marks."""
+    kerned pairs ("y." tucks the period under the y) and do not count; nor do combining marks.
+    Ordered by page, then by the first glyph's left edge."""
     import unicodedata
 
     found = []
     for page_no, chars in enumerate(doc.chars, start=1):
         glyphs = sorted((c for c in chars if c["text"].strip() and not unicodedata.combining(c["text"][0])),
                         key=lambda c: c["x0"])
-        for i, a in enumerate(glyphs):
-            for b in glyphs[i + 1:]:
-                if b["x0"] >= a["x1"]:
-                    break
-                if abs(a["seq"] - b["seq"]) == 1 and abs(a["bottom"] - b["bottom"]) < 0.5:
-                    continue
-                dx = min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
-                dy = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
-                wa, wb = a["x1"] - a["x0"], b["x1"] - b["x0"]
-                ha, hb = a["bottom"] - a["top"], b["bottom"] - b["top"]
-                if dx > share * min(wa, wb) and dy > 0.5 * min(ha, hb):
-                    found.append(Overprint(page_no, _word_at(doc, page_no, a), _word_at(doc, page_no, b),
-                                           round(a["x0"], 1), round(a["top"], 1)))
+        for i, j in _overlapping_pairs(glyphs):
+            a, b = glyphs[i], glyphs[j]
+            if abs(a["seq"] - b["seq"]) == 1 and abs(a["bottom"] - b["bottom"]) < 0.5:
+                continue
+            dx = min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
+            dy = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+            wa, wb = a["x1"] - a["x0"], b["x1"] - b["x0"]
+            ha, hb = a["bottom"] - a["top"], b["bottom"] - b["top"]
+            if dx > share * min(wa, wb) and dy > 0.5 * min(ha, hb):
+                found.append(Overprint(page_no, _word_at(doc, page_no, a), _word_at(doc, page_no, b),
+                                       round(a["x0"], 1), round(a["top"], 1)))
     return found
+
+
+BAND = 2.0  # points: glyphs are compared only with glyphs sharing a horizontal band of this height
+
+
+def _overlapping_pairs(glyphs: list[dict]) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of glyphs (sorted by x0) whose boxes overlap horizontally and share a
+    band of the page's height: every pair whose boxes overlap, found without comparing each glyph
+    with every glyph of the other lines above and below it (a page has thousands)."""
+    bands: dict[int, list[int]] = {}
+    for i, g in enumerate(glyphs):
+        for k in range(int(g["top"] // BAND), int(g["bottom"] // BAND) + 1):
+            bands.setdefault(k, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in bands.values():  # in x0 order, as appended
+        for n, i in enumerate(members):
+            right = glyphs[i]["x1"]
+            for j in members[n + 1:]:
+                if glyphs[j]["x0"] >= right:
+                    break
+                pairs.add((i, j))
+    return sorted(pairs)
 
 
 def _word_at(doc: PdfText, page: int, char: dict) -> str:

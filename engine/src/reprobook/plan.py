@@ -213,7 +213,6 @@ class Planner:
 
     # --- checks and the book -------------------------------------------------------------------
     def files_digest(self, files: list[Path], prefix: str) -> dict[str, str]:
-        root = self.paths.root
         return {f"{prefix}:{self.paths.rel(f)}": (self.sha(f) if f.is_file() else "<missing>") for f in files}
 
     def data_check(self) -> StepPlan | None:
