@@ -25,6 +25,7 @@ def test_build_stale_fresh_and_failure(mini):
     # cold build: both jobs run, results and book appear
     run_cli(mini, "build", check=True)
     assert executed_jobs(mini) == {"sums", "words"}
+    assert json.loads((mini / "_build/run.json").read_text())["workers"] == min(2, len(os.sched_getaffinity(0)))
     assert (mini / "_build/html/index.html").is_file()
     assert (mini / "results/tables/totals.csv").read_text() == "group,value\na,3.0\nb,5.0\n"
     html = (mini / "_build/html/book/index.html").read_text()
@@ -44,6 +45,7 @@ def test_build_stale_fresh_and_failure(mini):
     assert "STALE  sums" in status and "input data/numbers.csv changed" in status and "fresh  words" in status
     run_cli(mini, "build", check=True)
     assert executed_jobs(mini) == {"sums"}
+    assert json.loads((mini / "_build/run.json").read_text())["workers"] == 1  # one notebook, one worker
     assert "9.0" in (mini / "_build/html/book/index.html").read_text()
 
     # prose only: no job runs, the book is rebuilt

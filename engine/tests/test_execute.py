@@ -136,6 +136,19 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     assert "PYDEVD_USE_FRAME_EVAL" in printed and "JPY_PARENT_PID" in printed and "OutStream" in printed
 
 
+def test_the_workers_of_a_run_share_one_warm_parent_that_ends_with_the_run(mini):
+    """One warm parent per run (it imports pandas and the rest once), not one per worker: both
+    jobs' kernels, run by two workers, are children of the same process, which is gone after."""
+    for nb in ("sums", "words"):
+        append_cell(mini, f"notebooks/{nb}.py", "import os\nprint('kernel parent', os.getppid())")
+    run_cli(mini, "build", "--no-book", "-j", "2", check=True)
+    assert json.loads((mini / "_build/run.json").read_text())["workers"] == 2
+    parents = {re.search(r"kernel parent (\d+)", (mini / f"results/notebooks/{nb}.ipynb").read_text()).group(1)
+               for nb in ("sums", "words")}
+    assert len(parents) == 1
+    assert not Path(f"/proc/{parents.pop()}").exists()
+
+
 def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):
     """A library that kills the process on import (a missing shared library, say): the warm
     parent's output while importing is not shown on the terminal, so the error must carry it."""
@@ -146,7 +159,7 @@ def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):
     (tmp_path / "crashy.py").write_text("import os, sys\nprint('crashy: cannot load libfoo.so', file=sys.stderr)\n"
                                         "sys.stderr.flush()\nos._exit(3)\n")
     with pytest.raises(RuntimeError, match="(?s)parent exited.*crashy: cannot load libfoo.so"):
-        warm.WarmParent({**os.environ, "PYTHONPATH": str(tmp_path)}, ("crashy",))
+        warm.WarmParent({**os.environ, "PYTHONPATH": str(tmp_path)}, ("crashy",)).ready()
 
 
 def test_a_dynamic_import_of_project_code_fails_the_job_naming_the_module(mini):

@@ -32,6 +32,7 @@ class RunRecord:
     executor: str = "local"
     jobs: dict[str, Any] = field(default_factory=dict)  # name -> {"state", "reasons"}
     executed: dict[str, float] = field(default_factory=dict)  # name -> seconds
+    workers: int = 0  # workers started (local: processes; Dask: the cluster's); 0 when nothing ran
     changes: list[str] = field(default_factory=list)
     book: str = "skipped"  # built | current | skipped
     warnings: list[str] = field(default_factory=list)
@@ -39,7 +40,7 @@ class RunRecord:
 
     def to_json(self) -> dict:
         return {"noop": self.noop, "executor": self.executor, "jobs": self.jobs, "executed": self.executed,
-                "changes": self.changes, "book": self.book, "warnings": self.warnings, "seconds": self.seconds,
+                "workers": self.workers, "changes": self.changes, "book": self.book, "warnings": self.warnings, "seconds": self.seconds,
                 "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "host": platform.node()}
 
 
@@ -142,6 +143,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
 
         n = min(workers or paths.settings.workers or executors.default_workers(), parallel_units(stale))
         runner = executors.make(scheduler, n, paths.root, paths.lockfile)
+        rec.workers = runner.workers
         ctx = RunContext(paths, {jp.job.name: jp for jp in plan.jobs}, pipeline.producer_of(), schedule.run_id(),
                          runner.workers, warm=paths.settings.warm_kernels,
                          preload=preload_modules(plan, stale), source_date_epoch=source_date_epoch(paths))

@@ -7,6 +7,7 @@ A registry maps a scheduler name or address scheme to its runner (`register`).
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable
@@ -33,7 +34,12 @@ class Runner:
         """Start every worker now (a process pool forks all of them at its first task), so they
         import the job runner, and start their warm kernel parent when `kernel_env` is given,
         while the coordinator is still busy, and before any other thread of the coordinator (the
-        progress display) exists when they fork."""
+        progress display) exists when they fork. With `kernel_env`, the run's one warm kernel
+        parent starts first, here: the workers inherit it (reprobook.warm)."""
+        if kernel_env is not None:
+            from . import warm
+
+            warm.warm_up(kernel_env, preload)
         for _ in range(self.workers):
             self.executor.submit(execute.warm_up, kernel_env, preload)
 
@@ -42,6 +48,8 @@ class Runner:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+        if "reprobook.warm" in sys.modules:
+            sys.modules["reprobook.warm"].close_parents()
 
     def __enter__(self):
         return self

@@ -1,14 +1,17 @@
 """Warm kernels: fork each job's kernel from a parent process that has already imported the
 third-party libraries the notebooks import, so that a job does not pay for `import pandas`.
 
-Each worker keeps one warm parent (`python -m reprobook.warm`, the project's interpreter, with
-the kernels' fixed environment). The parent imports what the stale jobs import that is not project
-code (never `reprobook.nb`, never the project's own modules, so editing them needs no restart),
-then forks one child per job; the child becomes a fresh kernel process (its own session, the
-job's working directory, environment and import path, the read/write guard) and starts ipykernel.
-Each job therefore still starts from a clean interpreter state. A parent is keyed by its
-interpreter, its environment and what it preloaded: when any of them changes, a new parent
-starts. Parents and kernels die with their worker (`PR_SET_PDEATHSIG`).
+A local run keeps one warm parent (`python -m reprobook.warm`, the project's interpreter, with
+the kernels' fixed environment), started by the coordinator before its workers fork and shared by
+them, as multiprocessing's forkserver is: the workers inherit its pipes and take turns on them
+under a lock. The parent imports what the stale jobs import that is not project code (never
+`reprobook.nb`, never the project's own modules, so editing them needs no restart) while the
+coordinator goes on, then forks one child per job; the child becomes a fresh kernel process (its
+own session, the job's working directory, environment and import path, the read/write guard) and
+starts ipykernel. Each job therefore still starts from a clean interpreter state. A parent is
+keyed by its interpreter, its environment and what it preloaded: when any of them changes, a new
+parent starts. The parent dies with the process that started it, and kernels with the parent
+(`PR_SET_PDEATHSIG`). A process that finds no parent for its key (a Dask worker) starts its own.
 
 The seam is a jupyter-client kernel provisioner (`reprobook-warm`, registered as an entry point):
 papermill and nbclient drive the kernel exactly as they drive a cold one.
@@ -87,12 +90,14 @@ def _serve() -> None:
     # variables the imports set (debugpy sets PYDEVD_USE_FRAME_EVAL): a kernel's environment is
     # replaced by its job's, so they are set again there, as the same imports would in a cold kernel
     set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
-    reply({"ready": True, "pid": os.getpid(), "failed": failed})
     base_path = list(sys.path[1:])
+    # one reply per request, none to the first: whoever asks first waits for the imports
     for line in iter(inp.readline, b""):
         req = json.loads(line)
         op = req.get("op")
-        if op == "start":
+        if op == "ping":
+            reply({"pid": os.getpid(), "failed": failed})
+        elif op == "start":
             pid = os.fork()
             if pid == 0:
                 _become_kernel(req, base_path, proto_out, inp, set_by_imports)
@@ -207,23 +212,28 @@ def _become_kernel(req: dict, base_path: list[str], proto_out, inp, set_by_impor
 # --- the worker's side ------------------------------------------------------------------------
 
 class WarmParent:
-    """A warm parent process and the pipe to it (one per worker and key)."""
+    """A warm parent process and the pipes to it. Any process forked after it started (the run's
+    workers) may send requests: a request and its reply hold a lock on a file (POSIX record locks
+    belong to a process, and a process that dies releases them) and a lock of the process's own
+    threads, so replies never cross."""
 
     def __init__(self, env: dict[str, str], preload: tuple[str, ...]):
+        """Start the parent and send it what to import; returns at once (the first request waits
+        for the imports)."""
         from .launcher import PARENT_ENV
 
         import tempfile
 
-        self.lock = threading.Lock()
+        self.owner = os.getpid()
+        self.dead = False
+        self._thread_locks: dict[int, threading.Lock] = {}
         env = {**env, PARENT_ENV: str(os.getpid())}
         fd, self.log = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".log")
         os.close(fd)
+        self._lock_fd, self._lock_path = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".lock")
         self.proc = subprocess.Popen([sys.executable, "-m", "reprobook.warm"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, cwd=os.path.expanduser("~") or "/")
-        try:
-            self.request({"preload": list(preload), "log": self.log})
-        finally:
-            self._drop_log()
+        self._send({"preload": list(preload), "log": self.log})
 
     def _drop_log(self) -> str:
         """The preload's output (its last lines), and the file removed."""
@@ -235,28 +245,70 @@ class WarmParent:
             return ""
         return "\n".join(text.strip().splitlines()[-20:])
 
+    def _send(self, obj: dict) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+        self.proc.stdin.flush()
+
     def request(self, obj: dict) -> dict:
-        with self.lock:
-            assert self.proc.stdin is not None and self.proc.stdout is not None
-            self.proc.stdin.write((json.dumps(obj) + "\n").encode())
-            self.proc.stdin.flush()
-            line = self.proc.stdout.readline()
+        """Send one request and return its reply. Raises RuntimeError (with what the parent printed
+        while importing) when the parent is gone."""
+        import fcntl
+
+        lock = self._thread_locks.setdefault(os.getpid(), threading.Lock())
+        line = b""
+        with lock:
+            fcntl.lockf(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                assert self.proc.stdout is not None
+                self._send(obj)
+                line = self.proc.stdout.readline()
+            except (BrokenPipeError, ValueError):
+                line = b""
+            finally:
+                fcntl.lockf(self._lock_fd, fcntl.LOCK_UN)
         if not line:
+            self.dead = True
             said = self._drop_log()
             raise RuntimeError("the warm kernel parent exited" + (f"; while importing it printed:\n{said}" if said
                                                                    else ""))
+        if self.log:  # the imports are done: their output is no longer needed
+            self._drop_log()
+            self.log = ""
         return json.loads(line)
 
+    def ready(self) -> int:
+        """Wait for the imports; returns the parent's pid. Raises RuntimeError as request() does."""
+        return self.request({"op": "ping"})["pid"]
+
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        if self.dead:
+            return False
+        if os.getpid() == self.owner:
+            return self.proc.poll() is None
+        try:  # not our child: poll() cannot wait for it
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
+                return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except (OSError, IndexError):
+            return False
 
     def close(self) -> None:
+        """End the parent (the process that started it) or forget it (any other)."""
+        if os.getpid() != self.owner:
+            return
         if self.proc.stdin:
             self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        # it holds nothing to save, and tearing down its imports takes a tenth of a second or more:
+        # killed, not waited for (its kernels, all shut down by now, die with it in any case)
+        self.proc.kill()
+        self.proc.wait()
+        for path in (self._lock_path, self.log):
+            if path:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+        os.close(self._lock_fd)
 
 
 _PARENTS: dict[str, WarmParent] = {}  # per worker process: key -> its warm parent
@@ -272,23 +324,36 @@ _FAILED: dict[str, str] = {}  # per worker process: key -> why its warm parent c
 
 
 def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
-    """This worker's warm parent for the kernel environment `env`, started when needed. Raises
-    RuntimeError (with what the parent printed) when it dies while importing, then at once for
-    the same key."""
+    """This process's warm parent for the kernel environment `env` (one it started, or the one a
+    worker inherited from its coordinator), started when there is none or it died. Raises
+    RuntimeError at once for a key whose parent died while importing in this process before."""
     key, static = _key(env, preload)
     if key in _FAILED:
         raise RuntimeError(_FAILED[key])
     wp = _PARENTS.get(key)
     if wp is None or not wp.alive():
-        for old in list(_PARENTS.values()):  # one parent per worker: the environment changed
-            old.close()
-        _PARENTS.clear()
-        try:
-            wp = _PARENTS[key] = WarmParent(static, preload)
-        except RuntimeError as exc:
-            _FAILED[key] = str(exc)
-            raise
+        close_parents()  # one parent per process: the environment changed, or the parent died
+        wp = _PARENTS[key] = WarmParent(static, preload)
     return wp
+
+
+def start_kernel_process(env: dict[str, str], preload: tuple[str, ...], request: dict) -> tuple[WarmParent, int]:
+    """Fork a kernel from the warm parent for `env`: (parent, kernel pid). Raises RuntimeError
+    when the parent dies while importing (then at once for the same key in this process)."""
+    key, _ = _key(env, preload)
+    wp = parent_for(env, preload)
+    try:
+        return wp, wp.request(request)["pid"]
+    except RuntimeError as exc:
+        _FAILED[key] = str(exc)
+        raise
+
+
+def close_parents() -> None:
+    """End the warm parents this process started (and forget inherited ones)."""
+    for wp in list(_PARENTS.values()):
+        wp.close()
+    _PARENTS.clear()
 
 
 class WarmProcess:
@@ -340,8 +405,10 @@ class WarmProvisioner(LocalProvisioner):
         output = getattr(stream, "name", None) if stream is not None else None
         output = output if isinstance(output, str) else os.devnull
         env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter-client's launcher gives a cold kernel
+        request = {"op": "start", "argv": launcher_args, "cwd": str(kwargs.get("cwd") or os.getcwd()),
+                   "env": env, "output": output}
         try:
-            wp = parent_for(env, tuple(self.preload))
+            wp, pid = start_kernel_process(env, tuple(self.preload), request)
         except RuntimeError as exc:
             # a library kills the process that imports it: this kernel starts cold (results are the
             # same), so that only the jobs that import it fail, each with its own kernel log
@@ -349,8 +416,6 @@ class WarmProvisioner(LocalProvisioner):
                 with open(output, "a", encoding="utf-8") as fh:
                     fh.write(f"reprobook: no warm kernel parent ({exc}); this kernel starts cold\n")
             return await super().launch_kernel(cmd, **kwargs)
-        pid = wp.request({"op": "start", "argv": launcher_args, "cwd": str(kwargs.get("cwd") or os.getcwd()),
-                          "env": env, "output": output})["pid"]
         self.process = WarmProcess(wp, pid)
         self.pid = pid
         self.pgid = None  # signals go through the parent (the kernel leads its own process group)
@@ -359,7 +424,8 @@ class WarmProvisioner(LocalProvisioner):
 
 
 def warm_up(env: dict[str, str], preload: tuple[str, ...]) -> None:
-    """Start this worker's warm parent now, while the coordinator is still busy."""
+    """Start the warm parent for `env` now (it imports while the caller goes on), unless this
+    process has one already (a worker inherits the coordinator's)."""
     parent_for(env, preload)
 
 
