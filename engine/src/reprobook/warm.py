@@ -230,17 +230,18 @@ class WarmParent:
         env = {**env, PARENT_ENV: str(os.getpid())}
         fd, self.log = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".log")
         os.close(fd)
-        self._lock_fd, self._lock_path = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".lock")
+        self._lock_fd, lock_path = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".lock")
+        os.unlink(lock_path)  # the open file is all the lock needs, and nothing is left behind
         self.proc = subprocess.Popen([sys.executable, "-m", "reprobook.warm"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, cwd=os.path.expanduser("~") or "/")
         self._send({"preload": list(preload), "log": self.log})
 
-    def _drop_log(self) -> str:
-        """The preload's output (its last lines), and the file removed."""
+    def _read_log(self) -> str:
+        """The preload's output (its last lines); every process that asks gets it (the file goes
+        when the parent is closed, or once a request has succeeded)."""
         try:
             with open(self.log, encoding="utf-8", errors="replace") as fh:
                 text = fh.read()
-            os.unlink(self.log)
         except OSError:
             return ""
         return "\n".join(text.strip().splitlines()[-20:])
@@ -269,11 +270,14 @@ class WarmParent:
                 fcntl.lockf(self._lock_fd, fcntl.LOCK_UN)
         if not line:
             self.dead = True
-            said = self._drop_log()
+            said = self._read_log() if self.log else ""
             raise RuntimeError("the warm kernel parent exited" + (f"; while importing it printed:\n{said}" if said
                                                                    else ""))
         if self.log:  # the imports are done: their output is no longer needed
-            self._drop_log()
+            try:
+                os.unlink(self.log)
+            except OSError:
+                pass
             self.log = ""
         return json.loads(line)
 
@@ -299,19 +303,18 @@ class WarmParent:
         if self.proc.stdin:
             self.proc.stdin.close()
         # it holds nothing to save, and tearing down its imports takes a tenth of a second or more:
-        # killed, not waited for (its kernels, all shut down by now, die with it in any case)
+        # killed rather than asked to exit (its kernels, all shut down by now, die with it in any case)
         self.proc.kill()
         self.proc.wait()
-        for path in (self._lock_path, self.log):
-            if path:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
+        if self.log:
+            try:
+                os.unlink(self.log)
+            except OSError:
+                pass
         os.close(self._lock_fd)
 
 
-_PARENTS: dict[str, WarmParent] = {}  # per worker process: key -> its warm parent
+_PARENTS: dict[str, WarmParent] = {}  # per process: key -> its warm parent (started here or inherited)
 STATIC_SKIP = ("REPROBOOK_", "SOURCE_DATE_EPOCH", "PYTHONPATH", "JPY_PARENT_PID")  # per job or per worker
 
 
