@@ -14,7 +14,7 @@ from reprobook.testing import run_cli, tree_hashes
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]  # one worker shares the module's cluster
 
 
 @pytest.fixture
@@ -27,20 +27,22 @@ def swept(mini):
     return mini
 
 
-@pytest.fixture
-def cluster(tmp_path):
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A local Dask cluster of two worker processes, shared by the module's tests (the test that
+    kills a worker comes last; the nanny restarts it)."""
     from distributed import LocalCluster
 
-    workdir = tmp_path / "workers"
-    workdir.mkdir()
+    workdir = tmp_path_factory.mktemp("workers")
     cwd = os.getcwd()
     os.chdir(workdir)  # workers start here, away from the project folder
     try:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, local_directory=str(workdir),
-                          dashboard_address=None) as c:
-            yield c
+        c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, local_directory=str(workdir),
+                         dashboard_address=None)
     finally:
         os.chdir(cwd)
+    with c:
+        yield c
 
 
 def test_sweep_gathers_points_and_caches_each(swept):
