@@ -15,13 +15,13 @@ def git(root, *args):
 
 
 @pytest.fixture
-def committed(mini):
-    (mini / ".gitignore").write_text("_build/\n")
-    run_cli(mini, "build", "--no-book", check=True)
-    git(mini, "init", "-q")
-    git(mini, "-c", "user.email=t@example.org", "-c", "user.name=t", "add", "-A")
-    git(mini, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qm", "record")
-    return mini
+def committed(built_mini):
+    """The mini project, built, under git with its record committed."""
+    (built_mini / ".gitignore").write_text("_build/\n")
+    git(built_mini, "init", "-q")
+    git(built_mini, "-c", "user.email=t@example.org", "-c", "user.name=t", "add", "-A")
+    git(built_mini, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qm", "record")
+    return built_mini
 
 
 def test_verify_reproduces_then_names_a_tampered_cell(committed):
