@@ -33,3 +33,10 @@ def built_mini(_mini_built_once: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "mini"
     shutil.copytree(_mini_built_once, dest, symlinks=True)
     return dest
+
+
+def pytest_collection_modifyitems(items):
+    """The slow (end-to-end) tests first, in their order, then the quick ones: with xdist the
+    workers then finish together on the quick tests instead of one waiting for the other's last
+    end-to-end build (longest first is the classic rule for balancing parallel work)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
