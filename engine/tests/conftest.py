@@ -38,5 +38,10 @@ def built_mini(_mini_built_once: Path, tmp_path: Path) -> Path:
 def pytest_collection_modifyitems(items):
     """The slow (end-to-end) tests first, in their order, then the quick ones: with xdist the
     workers then finish together on the quick tests instead of one waiting for the other's last
-    end-to-end build (longest first is the classic rule for balancing parallel work)."""
+    end-to-end build (longest first is the classic rule for balancing parallel work).
+
+    Tests that mostly wait (for a Dask cluster, a kill, a time limit, another build's lock, the
+    server) carry `xdist_group("waits")`: they run one after another on one worker, so that their
+    waits overlap the other worker's builds, never each other's (two waits at once leave the
+    cores idle)."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

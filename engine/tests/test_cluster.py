@@ -14,7 +14,9 @@ from reprobook.testing import run_cli, tree_hashes
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]  # one worker shares the module's cluster
+# one worker shares the module's cluster; these tests mostly wait for it, as the other waiting tests
+# do, with which they share that worker (engine/tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("waits")]
 
 
 @pytest.fixture
@@ -89,12 +91,12 @@ def test_killed_worker_ends_in_correct_results(swept, cluster):
     from distributed import Client
 
     spec = swept / "pipeline.yml"
-    spec.write_text(spec.read_text().replace("column: factor}", "column: factor}\n    parameters: {delay: 4}"))
+    spec.write_text(spec.read_text().replace("column: factor}", "column: factor}\n    parameters: {delay: 3}"))
     client = Client(cluster.scheduler_address)
     pids = list(client.run(os.getpid).values())
 
     def kill_one():
-        time.sleep(5)
+        time.sleep(4)  # the chunks sleep 3 s once their kernels are up
         os.kill(pids[0], signal.SIGKILL)
 
     killer = threading.Thread(target=kill_one)

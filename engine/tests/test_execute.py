@@ -51,6 +51,7 @@ def test_jobs_run_in_the_projects_interpreter_whatever_the_user_configured(mini,
     assert str(tmp_path) not in kernel["path"]  # the user's PYTHONPATH did not reach the kernel
 
 
+@pytest.mark.xdist_group("waits")  # it mostly waits: see engine/tests/conftest.py
 def test_a_job_that_runs_too_long_is_stopped_naming_the_cell_and_the_limit(mini):
     add_settings(mini, "  timeout: 4\n")
     append_cell(mini, "notebooks/words.py", "import time\ntime.sleep(600)")
@@ -70,6 +71,7 @@ def _processes_mentioning(text: str) -> list[str]:
     return [ln for ln in out.splitlines() if text in ln and "ps -eo" not in ln]
 
 
+@pytest.mark.xdist_group("waits")  # it mostly waits: see engine/tests/conftest.py
 def test_killing_the_coordinator_leaves_no_workers_or_kernels_and_the_next_build_takes_over(mini):
     append_cell(mini, "notebooks/words.py", "import time\ntime.sleep(600)")
     proc = subprocess.Popen([sys.executable, "-m", "reprobook", "build", "--no-book"], cwd=mini,

@@ -41,6 +41,7 @@ def test_undeclared_input_is_refused(mini):
     assert proc.returncode == 1 and "is not among this job's declared inputs" in proc.stderr
 
 
+@pytest.mark.xdist_group("waits")  # it mostly waits: see engine/tests/conftest.py
 def test_two_builds_at_once_one_waits(mini):
     nb = mini / "notebooks/words.py"
     nb.write_text("import time\ntime.sleep(2)\n" + nb.read_text())

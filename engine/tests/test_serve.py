@@ -168,6 +168,7 @@ def wait_until(check, timeout: float) -> float:
     return time.perf_counter() - t0
 
 
+@pytest.mark.xdist_group("waits")  # it mostly waits: see engine/tests/conftest.py
 @pytest.mark.slow
 def test_serve_rebuilds_prose_and_data_edits(mini):
     from websockets.sync.client import connect

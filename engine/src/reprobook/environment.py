@@ -58,6 +58,27 @@ def _stamp(folders: list[str]) -> list:
     return out
 
 
+def _name_and_version(dist) -> tuple[str | None, str]:
+    """(Name, Version) from a distribution's core metadata headers, read as plain lines: what
+    `dist.metadata` gives, without parsing the whole file as an e-mail message (a tenth of a
+    second for an environment of 170 distributions, on every first build of a project)."""
+    try:
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    name = version = None
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the headers end at the first empty line
+        field, _, value = line.partition(":")
+        field = field.strip().lower()
+        if field == "name" and name is None:
+            name = value.strip()
+        elif field == "version" and version is None:
+            version = value.strip()
+    return name, version or ""
+
+
 def distributions(folders: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     """(name -> version of every distribution found in `folders`, name -> local path of those
     installed from a local folder, e.g. the engine and the study installed from the checkout)."""
@@ -66,13 +87,13 @@ def distributions(folders: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     found: dict[str, str] = {}
     local: dict[str, str] = {}
     for dist in metadata.distributions(path=folders):
-        name = dist.metadata["Name"]
+        name, version = _name_and_version(dist)
         if not name:
             continue
         key = canonical_name(name)
         if key in found:
             continue  # the first on the path wins, as for imports
-        found[key] = dist.version
+        found[key] = version
         try:
             direct = dist.read_text("direct_url.json")
         except (OSError, UnicodeDecodeError):

@@ -7,7 +7,6 @@ A registry maps a scheduler name or address scheme to its runner (`register`).
 from __future__ import annotations
 
 import os
-import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable
@@ -32,10 +31,9 @@ class Runner:
 
     def warm(self, kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = ()) -> None:
         """Start every worker now (a process pool forks all of them at its first task), so they
-        import the job runner, and start their warm kernel parent when `kernel_env` is given,
-        while the coordinator is still busy, and before any other thread of the coordinator (the
-        progress display) exists when they fork. With `kernel_env`, the run's one warm kernel
-        parent starts first, here: the workers inherit it (reprobook.warm)."""
+        import the job runner while the coordinator is still busy, and before any other thread of
+        the coordinator (the progress display) exists when they fork. With `kernel_env`, the run's
+        one warm kernel parent starts first, here, and the workers inherit it (reprobook.warm)."""
         if kernel_env is not None:
             from . import warm
 
@@ -47,9 +45,10 @@ class Runner:
         return future.result()
 
     def close(self) -> None:
+        from . import warm
+
         self.executor.shutdown(wait=True, cancel_futures=True)
-        if "reprobook.warm" in sys.modules:
-            sys.modules["reprobook.warm"].close_parents()
+        warm.close_parents()  # the run's warm kernel parent, started by warm()
 
     def __enter__(self):
         return self
