@@ -28,12 +28,8 @@ def append_cell(root: Path, notebook: str, code: str) -> None:
     nb.write_text(nb.read_text() + "\n# %%\n" + code + "\n")
 
 
-def test_jobs_run_in_the_projects_interpreter_whatever_the_user_configured(mini, tmp_path):
-    clean = tmp_path / "clean"
-    import shutil
-
-    shutil.copytree(mini, clean)
-    run_cli(clean, "build", "--no-book", check=True)
+def test_jobs_run_in_the_projects_interpreter_whatever_the_user_configured(mini, _mini_built_once, tmp_path):
+    clean = _mini_built_once  # the same project, built once per worker without the settings below (read only)
     # a user-level kernelspec named python3 from another environment, and a user's matplotlib settings
     kernels = tmp_path / "jupyter" / "kernels" / "python3"
     kernels.mkdir(parents=True)
