@@ -156,8 +156,29 @@ def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):
 
     (tmp_path / "crashy.py").write_text("import os, sys\nprint('crashy: cannot load libfoo.so', file=sys.stderr)\n"
                                         "sys.stderr.flush()\nos._exit(3)\n")
+    parent = warm.WarmParent({**os.environ, "PYTHONPATH": str(tmp_path)}, ("crashy",))
+    log = parent.log
     with pytest.raises(RuntimeError, match="(?s)parent exited.*crashy: cannot load libfoo.so"):
-        warm.WarmParent({**os.environ, "PYTHONPATH": str(tmp_path)}, ("crashy",)).ready()
+        parent.ready()
+    assert not os.path.exists(log)  # read, then removed by the process that started the parent
+    parent.close()
+
+
+def test_ctrl_c_in_the_terminal_leaves_the_warm_parent_to_the_build(tmp_path):
+    """Ctrl-C reaches the whole process group; the build ends its warm parent itself. A parent that
+    died of the SIGINT would print a traceback and fail the running jobs."""
+    import os
+
+    from reprobook import warm
+
+    parent = warm.WarmParent(dict(os.environ), ("json",))
+    try:
+        assert parent.ready() == parent.proc.pid
+        os.kill(parent.proc.pid, signal.SIGINT)
+        assert parent.ready() == parent.proc.pid and parent.alive()
+    finally:
+        parent.close()
+    assert parent.proc.returncode == -signal.SIGKILL
 
 
 def test_a_dynamic_import_of_project_code_fails_the_job_naming_the_module(mini):

@@ -53,6 +53,10 @@ def _serve() -> None:
 
     parent = os.environ.get(PARENT_ENV)
     die_with_parent(int(parent) if parent else None)
+    # Ctrl-C in the terminal reaches the whole process group: the coordinator handles it and ends
+    # this process; left to Python's handler, it would die with a traceback mid-run (its kernels
+    # inherit the setting, and ipykernel installs its own handler for interrupts)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     # the protocol owns stdin/stdout; anything the imports print goes to stderr
     proto_out = os.fdopen(os.dup(out.fileno()), "wb", buffering=0)
@@ -271,15 +275,20 @@ class WarmParent:
         if not line:
             self.dead = True
             said = self._read_log() if self.log else ""
+            if os.getpid() == self.owner:  # other processes may still want to read it; the owner reads last
+                self._remove_log()
             raise RuntimeError("the warm kernel parent exited" + (f"; while importing it printed:\n{said}" if said
                                                                    else ""))
         if self.log:  # the imports are done: their output is no longer needed
-            try:
-                os.unlink(self.log)
-            except OSError:
-                pass
-            self.log = ""
+            self._remove_log()
         return json.loads(line)
+
+    def _remove_log(self) -> None:
+        try:
+            os.unlink(self.log)
+        except OSError:
+            pass
+        self.log = ""
 
     def ready(self) -> int:
         """Wait for the imports; returns the parent's pid. Raises RuntimeError as request() does."""
@@ -307,10 +316,7 @@ class WarmParent:
         self.proc.kill()
         self.proc.wait()
         if self.log:
-            try:
-                os.unlink(self.log)
-            except OSError:
-                pass
+            self._remove_log()
         os.close(self._lock_fd)
 
 
