@@ -164,6 +164,22 @@ def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):
     parent.close()
 
 
+def test_a_kernel_lost_with_its_warm_parent_says_so():
+    import os
+
+    from reprobook import warm
+
+    parent = warm.parent_for(dict(os.environ), ("json",))
+    try:
+        parent.ready()
+        assert warm.lost_parent() == ""
+        os.kill(parent.proc.pid, signal.SIGKILL)
+        parent.proc.wait()
+        assert f"warm kernel parent it was forked from (pid {parent.proc.pid}) ended" in warm.lost_parent()
+    finally:
+        warm.close_parents()
+
+
 def test_ctrl_c_in_the_terminal_leaves_the_warm_parent_to_the_build(tmp_path):
     """Ctrl-C reaches the whole process group; the build ends its warm parent itself. A parent that
     died of the SIGINT would print a traceback and fail the running jobs."""

@@ -169,7 +169,12 @@ def run(task: Task) -> Outcome:
                     f"{exc.cell}; make it faster, or raise `timeout:` for the job in pipeline.yml "
                     "(or settings.timeout for all jobs)", exc.cell)
     except Exception as exc:  # noqa: BLE001 - kernel died, could not start, ...
-        return fail(f"{type(exc).__name__}: {exc} (kernel log: {jd.kernel_log})")
+        lost = ""
+        if task.warm:
+            from . import warm
+
+            lost = warm.lost_parent()
+        return fail(f"{type(exc).__name__}: {exc}" + (f"; {lost}" if lost else "") + f" (kernel log: {jd.kernel_log})")
     _log_executed(jd, f"job {task.job}: ok")
     engine.share_font_cache(Path(task.kernel_home) / "matplotlib")
     audit = _audit(jd)

@@ -358,6 +358,16 @@ def start_kernel_process(env: dict[str, str], preload: tuple[str, ...], request:
         raise
 
 
+def lost_parent() -> str:
+    """Why a kernel of this process died, when it was forked from a warm parent that is gone
+    (killed, or out of memory): its kernels die with it. '' when every parent is alive."""
+    for wp in _PARENTS.values():
+        if not wp.alive():
+            return (f"the warm kernel parent it was forked from (pid {wp.proc.pid}) ended during the run, and its "
+                    "kernels with it; run the build again")
+    return ""
+
+
 def close_parents() -> None:
     """End the warm parents this process started (and forget inherited ones)."""
     for wp in list(_PARENTS.values()):
