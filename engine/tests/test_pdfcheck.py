@@ -84,7 +84,8 @@ def test_page_sizes(tmp_path):
 
 def _overlap_pairs_by_brute_force(glyphs: list[dict]) -> list[tuple[int, int]]:
     return [(i, j) for i, a in enumerate(glyphs) for j, b in enumerate(glyphs) if i < j
-            and min(a["x1"], b["x1"]) > max(a["x0"], b["x0"]) and min(a["bottom"], b["bottom"]) > max(a["top"], b["top"])]
+            and min(a["x1"], b["x1"]) > max(a["x0"], b["x0"])
+            and min(a["bottom"], b["bottom"]) > max(a["top"], b["top"])]
 
 
 box = st.tuples(st.floats(-20, 200), st.floats(-20, 200), st.floats(0.1, 30), st.floats(0.1, 30))

@@ -41,7 +41,8 @@ class RunRecord:
     def to_json(self) -> dict:
         return {"noop": self.noop, "executor": self.executor, "jobs": self.jobs, "executed": self.executed,
                 "workers": self.workers, "changes": self.changes, "book": self.book, "warnings": self.warnings,
-                "seconds": self.seconds, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "host": platform.node()}
+                "seconds": self.seconds, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "host": platform.node()}
 
 
 def load_plan(paths: Paths, store: StateStore, *, with_book: bool = True, use_record: bool = True):
