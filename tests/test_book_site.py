@@ -97,11 +97,29 @@ def test_citation_meta_tags(book_copy):
     assert '<meta name="citation_author"' in index and '<meta name="citation_pdf_url"' in index
 
 
+PAGE_CHECKS = """
+const found = {broken: [], invisible: [], unanchored: [], tables: 0, figures: 0, cites: 0};
+for (const img of document.querySelectorAll("img")) {
+  if (!(img.complete && img.naturalWidth > 0)) found.broken.push(img.getAttribute("src"));
+}
+for (const el of document.querySelectorAll("table.result-table, figure.result-figure, div.result-figure")) {
+  el.scrollIntoView();
+  const visible = el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  if (!visible || el.getBoundingClientRect().height < 10) found.invisible.push(el.tagName.toLowerCase() + " " + el.id);
+  if (el.tagName === "TABLE") found.tables += 1; else found.figures += 1;
+}
+for (const a of document.querySelectorAll("span.bibtex-citation a")) {
+  found.cites += 1;
+  if (!a.href.includes("#")) found.unanchored.push(a.href);
+}
+return found;
+"""
+
+
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian chromium and chromium-driver")
 def test_every_page_in_headless_chromium(book_copy):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
     html_root = book_copy / "_build/html"
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html_root))
@@ -127,21 +145,13 @@ def test_every_page_in_headless_chromium(book_copy):
             for entry in driver.get_log("browser"):
                 if entry["level"] == "SEVERE":
                     problems.append(f"{page.name}: console error {entry['message']}")
-            for img in driver.find_elements(By.CSS_SELECTOR, "img"):
-                ok = driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
-                if not ok:
-                    problems.append(f"{page.name}: broken image {img.get_attribute('src')}")
-            for el in driver.find_elements(By.CSS_SELECTOR, "table.result-table, figure.result-figure, div.result-figure"):
-                driver.execute_script("arguments[0].scrollIntoView()", el)
-                if not el.is_displayed() or el.size["height"] < 10:
-                    problems.append(f"{page.name}: invisible {el.tag_name} {el.get_attribute('id')}")
-                n_tables += el.tag_name == "table"
-                n_figures += el.tag_name != "table"
-            for a in driver.find_elements(By.CSS_SELECTOR, "span.bibtex-citation a"):
-                n_cites += 1
-                href = a.get_attribute("href")
-                if "#" not in href:
-                    problems.append(f"{page.name}: citation without anchor {href}")
+            # the page's checks in one script (a WebDriver call per element costs a round trip)
+            found = driver.execute_script(PAGE_CHECKS)
+            problems += [f"{page.name}: broken image {src}" for src in found["broken"]]
+            problems += [f"{page.name}: invisible {what}" for what in found["invisible"]]
+            problems += [f"{page.name}: citation without anchor {href}" for href in found["unanchored"]]
+            n_tables, n_figures, n_cites = (n_tables + found["tables"], n_figures + found["figures"],
+                                            n_cites + found["cites"])
             driver.save_screenshot(str(shots / f"{page.stem}.png"))
     finally:
         driver.quit()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reprobook.testing import run_cli, tree_hashes
+from reprobook.testing import invoke, run_cli, tree_hashes
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_a_job_that_runs_too_long_is_stopped_naming_the_cell_and_the_limit(mini)
     add_settings(mini, "  timeout: 4\n")
     append_cell(mini, "notebooks/words.py", "import time\ntime.sleep(600)")
     t0 = time.monotonic()
-    proc = run_cli(mini, "build", "--no-book", timeout=120)
+    proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1
     assert time.monotonic() - t0 < 60
     assert "words" in proc.stderr and "time limit of 4 s" in proc.stderr and "stopped in cell 1" in proc.stderr
@@ -93,7 +93,7 @@ def test_killing_the_coordinator_leaves_no_workers_or_kernels_and_the_next_build
     nb = mini / "notebooks/words.py"
     nb.write_text(nb.read_text().replace("time.sleep(600)", "pass"))
     t0 = time.monotonic()
-    second = run_cli(mini, "build", "--no-book", check=True)
+    second = invoke(mini, "build", "--no-book", check=True)
     assert time.monotonic() - t0 < 60
     assert "this build took over" in second.stderr
     assert "waiting" not in second.stderr
@@ -101,13 +101,13 @@ def test_killing_the_coordinator_leaves_no_workers_or_kernels_and_the_next_build
 
 def test_writes_outside_the_scratch_folder_and_undeclared_reads_fail_the_job(mini):
     append_cell(mini, "notebooks/words.py", "open('stray.csv', 'w').write('x')")  # cwd: the notebook's folder
-    proc = run_cli(mini, "build", "--no-book")
+    proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1
     assert "job 'words' wrote notebooks/stray.csv" in proc.stderr and not (mini / "notebooks/stray.csv").exists()
     nb = mini / "notebooks/words.py"
     nb.write_text(nb.read_text().replace("open('stray.csv', 'w').write('x')",
                                          "try:\n    open('../data/numbers.csv').read()\nexcept OSError:\n    pass"))
-    proc = run_cli(mini, "build", "--no-book")
+    proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1  # caught in the notebook, still reported
     assert "job 'words' read data/numbers.csv, which it does not declare as an input" in proc.stderr
     assert not (mini / "results").exists()
@@ -126,8 +126,8 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     cold = tmp_path / "cold"
     shutil.copytree(mini, cold)
     add_settings(cold, "  warm_kernels: false\n")
-    run_cli(cold, "build", "--no-book", "-j", "1", check=True)  # one worker, cold kernels, another folder
-    run_cli(mini, "build", "--no-book", check=True)
+    invoke(cold, "build", "--no-book", "-j", "1", check=True)  # one worker, cold kernels, another folder
+    invoke(mini, "build", "--no-book", check=True)
     a, b = tree_hashes(cold / "results"), tree_hashes(mini / "results")
     assert a == b and "figures/bars.svg" in a and "manifest.json" in a
     printed = (mini / "results/notebooks/words.ipynb").read_text()
@@ -139,7 +139,7 @@ def test_the_workers_of_a_run_share_one_warm_parent_that_ends_with_the_run(mini)
     jobs' kernels, run by two workers, are children of the same process, which is gone after."""
     for nb in ("sums", "words"):
         append_cell(mini, f"notebooks/{nb}.py", "import os\nprint('kernel parent', os.getppid())")
-    run_cli(mini, "build", "--no-book", "-j", "2", check=True)
+    invoke(mini, "build", "--no-book", "-j", "2", check=True)
     assert json.loads((mini / "_build/run.json").read_text())["workers"] == 2
     parents = {re.search(r"kernel parent (\d+)", (mini / f"results/notebooks/{nb}.ipynb").read_text()).group(1)
                for nb in ("sums", "words")}
@@ -202,7 +202,7 @@ def test_a_dynamic_import_of_project_code_fails_the_job_naming_the_module(mini):
     (mini / "src" / "helpers" / "__init__.py").write_text("")
     (mini / "src" / "helpers" / "hidden.py").write_text("X = 1\n")
     append_cell(mini, "notebooks/words.py", "import importlib\nname = 'helpers.' + 'hidden'\nimportlib.import_module(name)")
-    proc = run_cli(mini, "build", "--no-book")
+    proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1
     assert "imported src/helpers/" in proc.stderr and "dynamic import" in proc.stderr
 

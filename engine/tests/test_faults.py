@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reprobook.testing import run_cli, tree_hashes
+from reprobook.testing import invoke, tree_hashes
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_declared_output_not_written_is_an_error(mini):
     spec = mini / "pipeline.yml"
     spec.write_text(spec.read_text().replace("tables: [word_lengths]", "tables: [word_lengths, word_counts]"))
-    proc = run_cli(mini, "build", "--no-book")
+    proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1
     assert "did not write declared output(s) ['tables/word_counts.csv']" in proc.stderr
     assert not (mini / "results").exists()
@@ -27,7 +27,7 @@ def test_declared_output_not_written_is_an_error(mini):
 def test_notebook_writing_into_the_project_is_reported(mini):
     nb = mini / "notebooks/words.py"
     nb.write_text(nb.read_text() + "\nimport os\nopen(os.path.join(os.environ['REPROBOOK_ROOT'], 'data', 'sneaky.csv'), 'w').write('x')\n")
-    proc = run_cli(mini, "build", "--no-book")
+    proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1
     assert "job 'words' wrote data/sneaky.csv" in proc.stderr
     assert not (mini / "data" / "sneaky.csv").exists()
@@ -37,7 +37,7 @@ def test_notebook_writing_into_the_project_is_reported(mini):
 def test_undeclared_input_is_refused(mini):
     nb = mini / "notebooks/words.py"
     nb.write_text(nb.read_text() + "\nnb.input_path('data/numbers.csv')\n")
-    proc = run_cli(mini, "build", "--no-book")
+    proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1 and "is not among this job's declared inputs" in proc.stderr
 
 
@@ -50,26 +50,26 @@ def test_two_builds_at_once_one_waits(mini):
     deadline = time.time() + 30
     while time.time() < deadline and not (mini / "_build" / "scratch").exists():
         time.sleep(0.1)
-    second = run_cli(mini, "build", "--no-book")
+    second = invoke(mini, "build", "--no-book")
     out1, err1 = first.communicate(timeout=300)
     assert first.returncode == 0, err1
     assert second.returncode == 0, second.stderr
     assert "another build of this project is running" in second.stderr
     clean = mini.parent / "clean"
     shutil.copytree(mini, clean, ignore=shutil.ignore_patterns("_build", "results"))
-    run_cli(clean, "build", "--no-book", check=True)
+    invoke(clean, "build", "--no-book", check=True)
     assert tree_hashes(mini / "results") == tree_hashes(clean / "results")
 
 
 def test_parameters_are_literals_never_evaluated(built_mini):
-    proc = run_cli(built_mini, "run", "sums", "-p", "scale=__import__('os').getpid()")
+    proc = invoke(built_mini, "run", "sums", "-p", "scale=__import__('os').getpid()")
     assert proc.returncode == 2  # read as a string, refused against the notebook's default
     assert "YAML read '__import__('os').getpid()' as a string" in proc.stderr and "write a whole number" in proc.stderr
 
 
 def test_hostile_text_is_escaped_in_html(mini):
     (mini / "data/words.csv").write_text('word\n<script>alert(1)</script>\n"\\input{/etc/passwd}"\n')
-    run_cli(mini, "build", check=True)
+    invoke(mini, "build", check=True)
     html = (mini / "_build/html/book/results.html").read_text()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -80,7 +80,7 @@ def test_hostile_text_is_escaped_in_html(mini):
 def test_build_needs_no_network(mini):
     """After setup, a whole build (jobs and book) runs in a network namespace with loopback only."""
     cmd = f"ip link set lo up && {sys.executable} -m reprobook build"
-    proc = subprocess.run(["unshare", "-n", "sh", "-c", cmd], cwd=mini, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", cmd], cwd=mini, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (mini / "_build/html/index.html").is_file()
 
@@ -93,13 +93,13 @@ def test_build_needs_no_network(mini):
 ])
 def test_book_configuration_errors_name_file_and_entry(built_mini, name, text, fragment):
     (built_mini / name).write_text(text)
-    proc = run_cli(built_mini, "build")
+    proc = invoke(built_mini, "build")
     assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_hostile_text_is_escaped_in_latex(mini):
     (mini / "data/words.csv").write_text('word\n"\\input{/etc/passwd}"\n')
-    run_cli(mini, "build", "--no-book", check=True)
+    invoke(mini, "build", "--no-book", check=True)
     proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(mini), "--builder", "latex",
                            "--path-output", str(mini / "_build/latex-test")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -13,7 +13,7 @@ import pytest
 from reprobook import certify, package
 from reprobook.errors import IntegrityError
 from reprobook.paths import Paths
-from reprobook.testing import run_cli
+from reprobook.testing import invoke
 
 pytestmark = pytest.mark.xdist_group("kit")  # one worker shares the module's built project
 
@@ -29,7 +29,7 @@ def built(tmp_path_factory) -> Path:
     """The mini project with its record (results/), built once for this module."""
     root = tmp_path_factory.mktemp("built") / "mini"
     shutil.copytree(FIXTURES / "mini", root)
-    run_cli(root, "build", "--no-book", check=True)
+    invoke(root, "build", "--no-book", check=True)
     shutil.rmtree(root / "_build")
     return root
 
@@ -223,7 +223,7 @@ def test_certify_stops_before_running_anything_when_a_data_file_was_edited(proje
     assert [p.file for p in err.value.problems] == ["data/numbers.csv"]
     assert ran == []
     # the command line: non-zero, the file named, no certificate
-    proc = run_cli(top, "certify")
+    proc = invoke(top, "certify")
     assert proc.returncode == 1
     assert "data/numbers.csv: altered" in proc.stderr and "nothing was run" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -249,7 +249,7 @@ def test_lock_check_compares_pins_with_installed_versions(tmp_path):
 @pytest.mark.slow
 def test_certify_reproduces_every_exhibit_of_the_archive(project, tmp_path):
     top = unpacked(package.build_package(Paths(project)).path, tmp_path / "reviewer")
-    proc = run_cli(top, "certify")
+    proc = invoke(top, "certify")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Certified: all 7 exhibits" in proc.stdout  # five results and the two jobs' executed notebooks
     cert = json.loads((top / "_build/certificate/certificate.json").read_text())
@@ -313,7 +313,7 @@ def test_certify_of_a_package_whose_job_fails_writes_a_negative_certificate(proj
     result = package.build_package(Paths(project))
     assert any("stale" in w and "words" in w for w in result.warnings)
     top = unpacked(result.path, tmp_path / "reviewer")
-    proc = run_cli(top, "certify")
+    proc = invoke(top, "certify")
     assert proc.returncode == 1
     assert "NOT certified: the re-execution failed" in proc.stdout and "broken after the record" in proc.stdout
     cert = json.loads((top / "_build/certificate/certificate.json").read_text())

@@ -13,7 +13,7 @@ import pytest
 from reprobook import latexbook as lb
 from reprobook import pdf as rpdf
 from reprobook.errors import BookError, ConfigError
-from reprobook.testing import run_cli
+from reprobook.testing import invoke
 
 HAVE_TEX = all(shutil.which(p) for p in ("xelatex", "latexmk", "fc-match"))
 CFF = """cff-version: 1.2.0
@@ -132,7 +132,7 @@ def test_pdf_sets_kazakh_russian_uzbek_and_the_minus_sign(mini):
     spec = (mini / "pipeline.yml").read_text().replace("parameters: {scale: 1}", "parameters: {scale: -1}")
     (mini / "pipeline.yml").write_text(spec)  # negative totals: the book prints U+2212 minus signs
 
-    proc = run_cli(mini, "pdf", check=True, timeout=600)
+    proc = invoke(mini, "pdf", check=True)
     pdf = mini / "_build/pdf/book.pdf"
     assert str(pdf) in proc.stdout
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
@@ -148,5 +148,5 @@ def test_pdf_sets_kazakh_russian_uzbek_and_the_minus_sign(mini):
 
     again = mini.parent / "again" / "mini"
     shutil.copytree(mini, again, ignore=shutil.ignore_patterns("_build"))
-    run_cli(again, "pdf", check=True, timeout=600)
+    invoke(again, "pdf", check=True)
     assert (again / "_build/pdf/book.pdf").read_bytes() == pdf.read_bytes(), "two PDF builds differ"

@@ -431,7 +431,7 @@ def test_a_project_without_a_data_package_passes_the_input_checks(mini):
     """The build's input checks (data package, bibliography) run only for the files that exist."""
     from reprobook import build
     from reprobook.paths import Paths
-    from reprobook.testing import run_cli
+    from reprobook.testing import invoke
 
     from reprobook.state import StateStore
 
@@ -442,7 +442,7 @@ def test_a_project_without_a_data_package_passes_the_input_checks(mini):
     _, plan = build.load_plan(paths, store, with_book=False)
     assert plan.checks == ()  # nothing to check, and nothing fails
     build.run_checks(paths, plan, store)
-    proc = run_cli(mini, "validate", check=True)
+    proc = invoke(mini, "validate", check=True)
     assert "no data/datapackage.json, nothing to validate" in proc.stdout
 
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from reprobook.testing import run_cli
+from reprobook.testing import invoke
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ def committed(built_mini):
 
 
 def test_verify_reproduces_then_names_a_tampered_cell(committed):
-    proc = run_cli(committed, "verify")
+    proc = invoke(committed, "verify")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = (committed / "_build/verify/report.md").read_text()
     assert "All 7 artifacts reproduced." in report  # with the two jobs' executed notebooks
@@ -36,7 +36,7 @@ def test_verify_reproduces_then_names_a_tampered_cell(committed):
 
     t = committed / "results/tables/totals.csv"
     t.write_text(t.read_text().replace("b,5.0", "b,5.5"))
-    proc = run_cli(committed, "verify")
+    proc = invoke(committed, "verify")
     assert proc.returncode == 1
     assert "MISMATCH: results/tables/totals.csv" in proc.stdout
     assert "group=b, column value: 5.5 -> 5.0" in proc.stdout
@@ -48,16 +48,16 @@ def test_tolerance_declared_in_spec(committed):
     spec.write_text(spec.read_text().replace("totals: {key: [group]}", "totals: {key: [group], tolerance: 0.1}"))
     t = committed / "results/tables/totals.csv"
     t.write_text(t.read_text().replace("b,5.0", "b,5.05"))
-    proc = run_cli(committed, "verify")
+    proc = invoke(committed, "verify")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "reproduced within tolerance" in (committed / "_build/verify/report.md").read_text()
 
 
 def test_diff_lists_moved_cells_values_and_pages(committed):
     (committed / "data/numbers.csv").write_text("group,value\na,1\na,2\nb,7\nc,1\n")
-    build = run_cli(committed, "build", "--no-book", check=True)
+    build = invoke(committed, "build", "--no-book", check=True)
     assert "impact against HEAD: 1 data file(s) changed (2 row(s))" in build.stderr
-    proc = run_cli(committed, "diff", check=True)
+    proc = invoke(committed, "diff", check=True)
     out = proc.stdout
     assert "table totals: 1 cell(s) changed, 1 row(s) added" in out
     assert "group=b, column value: 5.0 -> 7.0" in out
@@ -72,5 +72,5 @@ def test_diff_lists_moved_cells_values_and_pages(committed):
     assert (committed / "_build/diff/report.html").is_file()
     report = (committed / "_build/diff/report.md").read_text()
     assert "| group=b | value | 5.0 | 7.0 |" in report
-    bad = run_cli(committed, "diff", "no-such-ref")
+    bad = invoke(committed, "diff", "no-such-ref")
     assert bad.returncode == 2 and "not a git revision" in bad.stderr

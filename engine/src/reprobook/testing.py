@@ -1,9 +1,17 @@
 """Helpers for a project's own tests: run the real CLI on a copy of a project, hash a tree.
 
-    from reprobook.testing import run_cli, tree_hashes
+    from reprobook.testing import invoke, run_cli, tree_hashes
 
     def test_builds(tmp_path):
-        proc = run_cli(project, "build", check=True)
+        proc = run_cli(project, "build", check=True)   # a new process, as a user types it
+        proc = invoke(project, "build", check=True)    # the same command inside the test's process
+
+`run_cli` starts `python -m reprobook` (about 0.7 s of interpreter start and imports per call);
+`invoke` calls the same `reprobook.cli.main` in the test's own process, as click's `CliRunner` or
+doit's `DoitMain().run` do, so that only the first call pays the imports. Both return a
+`subprocess.CompletedProcess` with the exit code and the captured output, child processes' too.
+Use `run_cli` when the subject is the process itself: signals, exit on a kill, the interpreter or
+the environment it starts with.
 """
 from __future__ import annotations
 
@@ -22,6 +30,64 @@ def run_cli(root: Path, *args: str, check: bool = False, timeout: float = 600,
     full_env.pop("REPROBOOK_ROOT", None)
     proc = subprocess.run([sys.executable, "-m", "reprobook", *args], cwd=root, capture_output=True, text=True,
                           timeout=timeout, env=full_env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"reprobook {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def invoke(root: Path, *args: str, check: bool = False, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the command line `reprobook ARGS` with `root` as the working folder, inside this process:
+    `reprobook.cli.main(ARGS)`, with `env` added to os.environ for the call. Returns a
+    CompletedProcess (returncode; stdout and stderr as text, captured at the file-descriptor level,
+    so what the command's child processes print is in them too, as with `run_cli`). The working
+    folder, os.environ, sys.stdout/sys.stderr and file descriptors 1 and 2 are restored afterwards,
+    also when the command raises (an exception the CLI does not turn into an exit code propagates:
+    in a subprocess it would be a traceback). With check=True a non-zero exit raises AssertionError
+    showing both streams. Not thread-safe: one call at a time per process."""
+    import contextlib
+    import io
+    import tempfile
+
+    from .cli import main
+
+    argv = list(args)
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(2)]
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        saved_fds = [os.dup(1), os.dup(2)]
+        saved_streams = sys.stdout, sys.stderr
+        try:
+            os.dup2(files[0].fileno(), 1)
+            os.dup2(files[1].fileno(), 2)
+            sys.stdout = io.TextIOWrapper(os.fdopen(os.dup(1), "wb", buffering=0), encoding="utf-8", write_through=True)
+            sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(2), "wb", buffering=0), encoding="utf-8", write_through=True)
+            os.environ.update(env or {})
+            os.environ.pop("REPROBOOK_ROOT", None)
+            os.chdir(root)
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                if stream not in saved_streams:
+                    stream.close()
+            sys.stdout, sys.stderr = saved_streams
+            os.dup2(saved_fds[0], 1)
+            os.dup2(saved_fds[1], 2)
+            for fd in saved_fds:
+                os.close(fd)
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+        for f in files:
+            f.seek(0)
+        out, err = (f.read().decode("utf-8", errors="replace") for f in files)
+    proc = subprocess.CompletedProcess(["reprobook", *argv], code, out, err)
     if check and proc.returncode != 0:
         raise AssertionError(f"reprobook {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

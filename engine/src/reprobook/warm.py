@@ -329,7 +329,7 @@ def _key(env: dict[str, str], preload: tuple[str, ...]) -> tuple[str, dict[str, 
     return json.dumps([sys.executable, sorted(static.items()), list(preload)]), static
 
 
-_FAILED: dict[str, str] = {}  # per worker process: key -> why its warm parent could not start
+_FAILED: dict[str, str] = {}  # per process, until close_parents: key -> why its warm parent could not start
 
 
 def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
@@ -369,10 +369,12 @@ def lost_parent() -> str:
 
 
 def close_parents() -> None:
-    """End the warm parents this process started (and forget inherited ones)."""
+    """End the warm parents this process started (and forget inherited ones, and which parents
+    failed to start: a long-lived process, such as `reprobook serve`, tries again next run)."""
     for wp in list(_PARENTS.values()):
         wp.close()
     _PARENTS.clear()
+    _FAILED.clear()
 
 
 class WarmProcess:

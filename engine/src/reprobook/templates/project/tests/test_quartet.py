@@ -2,7 +2,9 @@
 the chapter says. Run with `make test`.
 
 Each test builds a fresh copy of the project (without results/ and _build/) with the real
-engine, so the project's own results/ are never touched.
+engine (`invoke` runs the command line inside the test process: the same code as
+`reprobook build` in a terminal, without starting Python again), so the project's own results/
+are never touched.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reprobook.testing import run_cli, tree_hashes
+from reprobook.testing import invoke, tree_hashes
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_COPIED = shutil.ignore_patterns("_build", "results", ".venv", ".git", "__pycache__", ".pytest_cache")
@@ -24,7 +26,7 @@ def built(tmp_path_factory) -> Path:
     """A copy of the project whose results/ were built from data/ (no book: `make book` builds it)."""
     copy = tmp_path_factory.mktemp("project") / "copy"
     shutil.copytree(ROOT, copy, ignore=NOT_COPIED)
-    run_cli(copy, "build", "--no-book", check=True)
+    invoke(copy, "build", "--no-book", check=True)
     return copy
 
 
@@ -50,6 +52,6 @@ def test_the_values_in_the_text_bound_every_correlation(built):
 
 def test_a_second_build_changes_nothing(built):
     before = tree_hashes(built / "results")
-    proc = run_cli(built, "build", "--no-book", check=True)
+    proc = invoke(built, "build", "--no-book", check=True)
     assert "up to date" in proc.stderr
     assert tree_hashes(built / "results") == before
