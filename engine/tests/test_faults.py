@@ -15,29 +15,31 @@ from reprobook.testing import invoke, tree_hashes
 pytestmark = pytest.mark.slow
 
 
-def test_declared_output_not_written_is_an_error(mini):
-    spec = mini / "pipeline.yml"
+def test_declared_output_not_written_is_an_error(built_mini):
+    record = tree_hashes(built_mini / "results")
+    spec = built_mini / "pipeline.yml"
     spec.write_text(spec.read_text().replace("tables: [word_lengths]", "tables: [word_lengths, word_counts]"))
-    proc = invoke(mini, "build", "--no-book")
+    proc = invoke(built_mini, "build", "--no-book")
     assert proc.returncode == 1
     assert "did not write declared output(s) ['tables/word_counts.csv']" in proc.stderr
-    assert not (mini / "results").exists()
+    assert tree_hashes(built_mini / "results") == record
 
 
-def test_notebook_writing_into_the_project_is_reported(mini):
-    nb = mini / "notebooks/words.py"
+def test_notebook_writing_into_the_project_is_reported(built_mini):
+    record = tree_hashes(built_mini / "results")
+    nb = built_mini / "notebooks/words.py"
     nb.write_text(nb.read_text() + "\nimport os\nopen(os.path.join(os.environ['REPROBOOK_ROOT'], 'data', 'sneaky.csv'), 'w').write('x')\n")
-    proc = invoke(mini, "build", "--no-book")
+    proc = invoke(built_mini, "build", "--no-book")
     assert proc.returncode == 1
     assert "job 'words' wrote data/sneaky.csv" in proc.stderr
-    assert not (mini / "data" / "sneaky.csv").exists()
-    assert not (mini / "results").exists()
+    assert not (built_mini / "data" / "sneaky.csv").exists()
+    assert tree_hashes(built_mini / "results") == record
 
 
-def test_undeclared_input_is_refused(mini):
-    nb = mini / "notebooks/words.py"
+def test_undeclared_input_is_refused(built_mini):
+    nb = built_mini / "notebooks/words.py"
     nb.write_text(nb.read_text() + "\nnb.input_path('data/numbers.csv')\n")
-    proc = invoke(mini, "build", "--no-book")
+    proc = invoke(built_mini, "build", "--no-book")
     assert proc.returncode == 1 and "is not among this job's declared inputs" in proc.stderr
 
 
@@ -67,10 +69,10 @@ def test_parameters_are_literals_never_evaluated(built_mini):
     assert "YAML read '__import__('os').getpid()' as a string" in proc.stderr and "write a whole number" in proc.stderr
 
 
-def test_hostile_text_is_escaped_in_html(mini):
-    (mini / "data/words.csv").write_text('word\n<script>alert(1)</script>\n"\\input{/etc/passwd}"\n')
-    invoke(mini, "build", check=True)
-    html = (mini / "_build/html/book/results.html").read_text()
+def test_hostile_text_is_escaped_in_html(built_mini):
+    (built_mini / "data/words.csv").write_text('word\n<script>alert(1)</script>\n"\\input{/etc/passwd}"\n')
+    invoke(built_mini, "build", check=True)
+    html = (built_mini / "_build/html/book/results.html").read_text()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\\input{/etc/passwd}" in html  # shown as text
@@ -97,15 +99,15 @@ def test_book_configuration_errors_name_file_and_entry(built_mini, name, text, f
     assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_hostile_text_is_escaped_in_latex(mini):
-    (mini / "data/words.csv").write_text('word\n"\\input{/etc/passwd}"\n')
-    invoke(mini, "build", "--no-book", check=True)
-    proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(mini), "--builder", "latex",
-                           "--path-output", str(mini / "_build/latex-test")], capture_output=True, text=True)
+def test_hostile_text_is_escaped_in_latex(built_mini):
+    (built_mini / "data/words.csv").write_text('word\n"\\input{/etc/passwd}"\n')
+    invoke(built_mini, "build", "--no-book", check=True)
+    proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(built_mini), "--builder",
+                           "latex", "--path-output", str(built_mini / "_build/latex-test")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     from reprobook.pdf import main_tex
 
-    tex = main_tex(mini / "_build/latex-test/_build/latex").read_text()  # not the font fallback file
+    tex = main_tex(built_mini / "_build/latex-test/_build/latex").read_text()  # not the font fallback file
     tex = tex.replace("\\allowbreak{}", "")  # printed tables may wrap a path after a slash
     assert "\\input{/etc/passwd}" not in tex
     assert "\\textbackslash{}input\\{/etc/passwd\\}" in tex

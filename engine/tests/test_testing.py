@@ -10,7 +10,7 @@ from reprobook.testing import invoke, run_cli
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args", [("status",), ("no-such-command",), ("run", "no-such-job"), ("diff", "no-such-ref")])
+@pytest.mark.parametrize("args", [("status",), ("run", "no-such-job")])
 def test_invoke_gives_what_the_command_line_gives(built_mini, args):
     by_process = run_cli(built_mini, *args)
     in_process = invoke(built_mini, *args)
