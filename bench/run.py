@@ -332,13 +332,19 @@ def part_setup(b: Bench, runs: int) -> None:
 
 
 def part_tests(b: Bench) -> None:
-    """make test and make test-fast in the project, and a cold make book to compare with."""
-    copy = b.copy("tests-cold", results=False)
-    b.measure("tests_cold_book", "tests", "cold make book (beside make test)", make("book"), copy)
+    """make test and make test-fast in the project, and a cold make book to compare with, before
+    and after them (the ratio divides by the median of the two: on a shared machine one cold
+    build alone can be 30% off)."""
+    def cold_book(when: str) -> None:
+        copy = b.copy(f"tests-cold-{when}", results=False)
+        b.measure("tests_cold_book", "tests", "cold make book (beside make test)", make("book"), copy)
+
+    cold_book("before")
     env = b.env(None)
     b.measure("make_test", "tests", "make test", make("test"), ROOT, env)
     if subprocess.run(["make", "-n", "test-fast"], cwd=ROOT, capture_output=True).returncode == 0:
         b.measure("make_test_fast", "tests", "make test-fast", make("test-fast"), ROOT, env)
+    cold_book("after")
 
 
 # --- main ------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it (-p no:xdist) nothing to do
 def pytest_xdist_auto_num_workers(config):
     """`-n auto`: one worker per core, plus one for the waiting tests (the "waits" group above)
     when they are selected (not with `-m "not slow"`, as in `make test-fast`). They sleep most of

@@ -50,3 +50,17 @@ def test_dependency_order(tmp_path):
     p = spec.load(tmp_path)
     assert spec.order(p) == ["a", "b"]
     assert spec.upstream(p) == {"a": set(), "b": {"a"}}
+
+
+def test_an_edit_whose_time_stamp_was_set_back_is_read(tmp_path):
+    """The parsed pipeline.yml is cached by its stat; an edit of the same size whose modification
+    time was restored (touch -r, rsync -t, an archive) still changes the inode's ctime."""
+    import os
+
+    path = tmp_path / "pipeline.yml"
+    path.write_text("jobs: {}\nsettings: {timeout: 10}\n")
+    before = os.stat(path)
+    assert spec.read_raw(tmp_path)["settings"]["timeout"] == 10
+    path.write_text("jobs: {}\nsettings: {timeout: 30}\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert spec.read_raw(tmp_path)["settings"]["timeout"] == 30

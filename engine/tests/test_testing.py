@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from reprobook.testing import invoke, run_cli
+from reprobook.testing import invoke, run_cli, tree_hashes
 
 
 @pytest.mark.slow
@@ -27,3 +27,65 @@ def test_invoke_restores_the_process_after_a_build(built_mini, tmp_path):
     assert os.getcwd() == cwd and dict(os.environ) == env and (sys.stdout, sys.stderr) == streams
     with pytest.raises(AssertionError, match=r"reprobook build failed \(2\):\n\nerror: no pipeline.yml"):
         invoke(tmp_path, "build", check=True)  # no pipeline.yml
+
+
+def slow_words(root, seconds: float) -> None:
+    nb = root / "notebooks/words.py"
+    nb.write_text(nb.read_text() + f"\n# %%\nimport time\ntime.sleep({seconds})\n")
+
+
+def wait_for_scratch(root, timeout: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not any((root / "_build" / "scratch").glob("words-*")):
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_second_call_from_another_thread_is_refused_and_nothing_is_left_open(built_mini):
+    import gc
+    import threading
+    import warnings
+
+    slow_words(built_mini, 1.5)
+    result = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        worker = threading.Thread(target=lambda: result.setdefault("proc", invoke(built_mini, "build", "--no-book")))
+        worker.start()
+        wait_for_scratch(built_mini)
+        with pytest.raises(RuntimeError, match="already running in this process"):
+            invoke(built_mini, "status")
+        worker.join()
+        gc.collect()
+    assert result["proc"].returncode == 0, result["proc"].stderr
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []  # the warm parent's pipes
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_the_build_at_once_then_reaches_the_caller(built_mini):
+    """As in a terminal: the running job is stopped (not waited for), nothing of record changes, no
+    worker or kernel is left, and KeyboardInterrupt reaches the caller (pytest stops)."""
+    import multiprocessing
+    import signal
+    import threading
+    import time
+
+    slow_words(built_mini, 60)
+    record = tree_hashes(built_mini / "results")
+    sent = []
+
+    def ctrl_c():
+        wait_for_scratch(built_mini)
+        time.sleep(0.5)
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=ctrl_c, daemon=True).start()
+    handler, children = signal.getsignal(signal.SIGINT), set(multiprocessing.active_children())
+    with pytest.raises(KeyboardInterrupt, match="interrupted"):
+        invoke(built_mini, "build", "--no-book")
+    assert time.monotonic() - sent[0] < 10  # the job sleeps 60 s
+    assert tree_hashes(built_mini / "results") == record
+    assert set(multiprocessing.active_children()) <= children and signal.getsignal(signal.SIGINT) is handler

@@ -35,15 +35,33 @@ def canonical_name(name: str) -> str:
 
 
 def search_path() -> list[str]:
-    """The folders the kernels import from, as far as distributions go: this interpreter's
-    sys.path without the working directory and without user site-packages."""
+    """The folders the kernels find distributions in: this interpreter's site-packages folders
+    (without the user's) and the folders their .pth files add, in the order `site` puts them on
+    sys.path. What a fresh interpreter has, not this process's sys.path: the kernels start the same
+    interpreter with the project's code folders as PYTHONPATH, so the script's folder, the user's
+    PYTHONPATH and what a test runner inserts (pytest puts the tests' and the project's folders
+    first) are not theirs."""
+    import glob
+
     user = site.getusersitepackages() if hasattr(site, "getusersitepackages") else ""
-    out = []
-    entries = sys.path if getattr(sys.flags, "safe_path", False) else sys.path[1:]  # [0]: the script's folder
-    for p in entries:
-        if not p or p == user or not os.path.isdir(p):
+    out: list[str] = []
+    for folder in site.getsitepackages():
+        if not os.path.isdir(folder) or folder == user:
             continue
-        out.append(os.path.abspath(p))
+        out.append(os.path.abspath(folder))
+        for pth in sorted(glob.glob(os.path.join(glob.escape(folder), "*.pth"))):  # site.addpackage's rules
+            try:
+                with open(pth, encoding="utf-8", errors="replace") as fh:
+                    lines = fh.read().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                line = line.rstrip()
+                if not line or line.startswith("#") or line.startswith(("import ", "import\t")):
+                    continue
+                path = os.path.abspath(os.path.join(folder, line))
+                if os.path.isdir(path) and path not in out:
+                    out.append(path)
     return out
 
 

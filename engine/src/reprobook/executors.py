@@ -6,6 +6,7 @@ A registry maps a scheduler name or address scheme to its runner (`register`).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
@@ -50,11 +51,30 @@ class Runner:
         self.executor.shutdown(wait=True, cancel_futures=True)
         warm.close_parents()  # the run's warm kernel parent, started by warm()
 
+    def abort(self) -> None:
+        """End the run now (Ctrl-C, or the coordinator failing): the warm parent and every worker
+        are killed, and the kernels die with them (PR_SET_PDEATHSIG), instead of waiting for the
+        running jobs to finish. Their scratch folders are left for the next build to clear."""
+        from . import warm
+
+        warm.close_parents()
+        kill = getattr(self.executor, "kill_workers", None)  # Python 3.14's ProcessPoolExecutor
+        if kill is not None:
+            kill()
+        else:
+            for proc in list((getattr(self.executor, "_processes", None) or {}).values()):
+                with contextlib.suppress(OSError, ValueError):
+                    proc.kill()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.abort()
+        else:
+            self.close()
 
 
 class DaskRunner(Runner):
@@ -97,6 +117,9 @@ class DaskRunner(Runner):
 
     def close(self) -> None:
         self.client.close()
+
+    def abort(self) -> None:
+        self.client.close()  # its futures are released; remote workers are not ours to kill
 
 
 def default_workers() -> int:

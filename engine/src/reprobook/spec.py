@@ -302,11 +302,12 @@ def read_raw(root: Path) -> Any:
         st = os.stat(path)
     except FileNotFoundError:
         raise ConfigError(f"{SPEC_FILE} not found in {root}; create it (`reprobook init` writes a starting one)") from None
-    return _read_raw(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+    # ctime too: an edit whose time stamp was set back (touch -r, rsync -t, an archive) changes it
+    return _read_raw(str(path), st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
 
 
 @functools.lru_cache(maxsize=8)
-def _read_raw(path: str, mtime_ns: int, size: int, ino: int) -> Any:
+def _read_raw(path: str, mtime_ns: int, ctime_ns: int, size: int, ino: int) -> Any:
     import yaml
 
     try:

@@ -19,6 +19,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 
@@ -35,62 +36,102 @@ def run_cli(root: Path, *args: str, check: bool = False, timeout: float = 600,
     return proc
 
 
+_INVOKE_LOCK = threading.Lock()
+
+
 def invoke(root: Path, *args: str, check: bool = False, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the command line `reprobook ARGS` with `root` as the working folder, inside this process:
-    `reprobook.cli.main(ARGS)`, with `env` added to os.environ for the call. Returns a
-    CompletedProcess (returncode; stdout and stderr as text, captured at the file-descriptor level,
-    so what the command's child processes print is in them too, as with `run_cli`). The working
-    folder, os.environ, sys.stdout/sys.stderr and file descriptors 1 and 2 are restored afterwards,
-    also when the command raises (an exception the CLI does not turn into an exit code propagates:
-    in a subprocess it would be a traceback). With check=True a non-zero exit raises AssertionError
-    showing both streams. Not thread-safe: one call at a time per process."""
+    `reprobook.cli.main(ARGS)`, with `env` added to os.environ (and REPROBOOK_ROOT removed) for the
+    call. Returns a CompletedProcess: returncode, and stdout and stderr as text, captured at the
+    file-descriptor level, so that what the command's child processes print is in them too, as
+    with `run_cli` (and so is anything another thread of this process prints meanwhile).
+
+    The working folder, os.environ, sys.stdout/sys.stderr and file descriptors 1 and 2 are restored
+    afterwards, also when the command raises. An exception the CLI does not turn into an exit code
+    propagates (in a subprocess it would be a traceback), with what the command printed attached as
+    a note. Ctrl-C (SIGINT, in the main thread) ends the command as in a terminal (the CLI reports
+    it and exits 130), then raises KeyboardInterrupt here, so that pytest stops. With check=True a
+    non-zero exit raises AssertionError showing both streams. There is no time limit beyond the
+    project's job `timeout`.
+
+    One call at a time per process: a second call while one runs (from another thread) raises
+    RuntimeError, since the working folder and file descriptors 1 and 2 belong to the whole process."""
     import contextlib
     import io
+    import signal
     import tempfile
 
     from .cli import main
 
+    if not _INVOKE_LOCK.acquire(blocking=False):
+        raise RuntimeError("reprobook.testing.invoke is already running in this process (another thread): the "
+                           "working folder and standard streams are the process's; call it from one thread at a "
+                           "time, or use run_cli")
     argv = list(args)
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
-    with contextlib.ExitStack() as stack:
-        files = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(2)]
-        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        saved_fds = [os.dup(1), os.dup(2)]
-        saved_streams = sys.stdout, sys.stderr
-        try:
-            os.dup2(files[0].fileno(), 1)
-            os.dup2(files[1].fileno(), 2)
-            sys.stdout = io.TextIOWrapper(os.fdopen(os.dup(1), "wb", buffering=0), encoding="utf-8", write_through=True)
-            sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(2), "wb", buffering=0), encoding="utf-8", write_through=True)
-            os.environ.update(env or {})
-            os.environ.pop("REPROBOOK_ROOT", None)
-            os.chdir(root)
+    interrupted = []
+
+    def on_sigint(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        with contextlib.ExitStack() as stack:
+            files = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(2)]
+            for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            saved_fds = [os.dup(1), os.dup(2)]
+            saved_streams = sys.stdout, sys.stderr
+            in_main = threading.current_thread() is threading.main_thread()
+            saved_sigint = signal.signal(signal.SIGINT, on_sigint) if in_main else None
             try:
-                code = main(argv)
-            except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        finally:
-            for stream in (sys.stdout, sys.stderr):
-                if stream not in saved_streams:
-                    stream.close()
-            sys.stdout, sys.stderr = saved_streams
-            os.dup2(saved_fds[0], 1)
-            os.dup2(saved_fds[1], 2)
-            for fd in saved_fds:
-                os.close(fd)
-            os.chdir(saved_cwd)
-            os.environ.clear()
-            os.environ.update(saved_env)
-        for f in files:
-            f.seek(0)
-        out, err = (f.read().decode("utf-8", errors="replace") for f in files)
+                os.dup2(files[0].fileno(), 1)
+                os.dup2(files[1].fileno(), 2)
+                sys.stdout = io.TextIOWrapper(os.fdopen(os.dup(1), "wb", buffering=0), encoding="utf-8",
+                                              write_through=True)
+                sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(2), "wb", buffering=0), encoding="utf-8",
+                                              write_through=True)
+                os.environ.update(env or {})
+                os.environ.pop("REPROBOOK_ROOT", None)
+                os.chdir(root)
+                try:
+                    code = main(argv)
+                except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except BaseException as exc:
+                exc.add_note("what `reprobook " + " ".join(argv) + "` printed before it raised:\n"
+                             + "\n".join(_read(f) for f in files))
+                raise
+            finally:
+                if in_main:
+                    signal.signal(signal.SIGINT, saved_sigint)
+                for stream in (sys.stdout, sys.stderr):
+                    if stream not in saved_streams:
+                        stream.close()
+                sys.stdout, sys.stderr = saved_streams
+                os.dup2(saved_fds[0], 1)
+                os.dup2(saved_fds[1], 2)
+                for fd in saved_fds:
+                    os.close(fd)
+                os.chdir(saved_cwd)
+                os.environ.clear()
+                os.environ.update(saved_env)
+            out, err = (_read(f) for f in files)
+    finally:
+        _INVOKE_LOCK.release()
+    if interrupted:
+        raise KeyboardInterrupt(f"reprobook {' '.join(argv)} was interrupted (exit code {code}):\n{err}")
     proc = subprocess.CompletedProcess(["reprobook", *argv], code, out, err)
     if check and proc.returncode != 0:
         raise AssertionError(f"reprobook {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def _read(f) -> str:
+    f.seek(0)
+    return f.read().decode("utf-8", errors="replace")
 
 
 def copy_project(src: Path, dest: Path) -> Path:

@@ -309,8 +309,9 @@ class WarmParent:
         """End the parent (the process that started it) or forget it (any other)."""
         if os.getpid() != self.owner:
             return
-        if self.proc.stdin:
-            self.proc.stdin.close()
+        for pipe in (self.proc.stdin, self.proc.stdout):  # both: an unclosed pipe is a ResourceWarning
+            if pipe:
+                pipe.close()
         # it holds nothing to save, and tearing down its imports takes a tenth of a second or more:
         # killed rather than asked to exit (its kernels, all shut down by now, die with it in any case)
         self.proc.kill()
