@@ -111,3 +111,16 @@ def test_hostile_text_is_escaped_in_latex(built_mini):
     tex = tex.replace("\\allowbreak{}", "")  # printed tables may wrap a path after a slash
     assert "\\input{/etc/passwd}" not in tex
     assert "\\textbackslash{}input\\{/etc/passwd\\}" in tex
+
+
+def test_a_file_name_that_is_not_utf8_stops_the_build_before_any_job_naming_it(built_mini):
+    """A name written in Latin-1 (Python reads it with surrogate escapes) cannot be recorded: a
+    clear error before anything runs, not a traceback after the jobs."""
+    record = tree_hashes(built_mini / "results")
+    with open(os.fsencode(built_mini / "data") + b"/caf\xe9.csv", "wb") as fh:
+        fh.write(b"a\n1\n")
+    (built_mini / "notebooks/words.py").write_text((built_mini / "notebooks/words.py").read_text() + "\nx = 1\n")
+    proc = invoke(built_mini, "build", "--no-book")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "data/caf\\xe9.csv: this file name is not valid UTF-8" in proc.stderr and "convmv" in proc.stderr
+    assert tree_hashes(built_mini / "results") == record and "executed" not in proc.stderr
