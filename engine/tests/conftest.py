@@ -5,8 +5,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Property tests run beside end-to-end builds on every core (make test): a per-example deadline
+# would time the machine's load, not the code (an example taking 250 ms on a busy core failed a
+# run), so there is none; the number of examples stays hypothesis's default.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture
