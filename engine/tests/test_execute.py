@@ -134,56 +134,17 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     assert "PYDEVD_USE_FRAME_EVAL" in printed and "JPY_PARENT_PID" in printed and "OutStream" in printed
 
 
-def kernel_parents(root: Path, *notebooks: str) -> set[str]:
-    return {re.search(r"kernel parent (\d+)", (root / f"results/notebooks/{nb}.ipynb").read_text()).group(1)
-            for nb in notebooks}
-
-
-def test_the_workers_of_a_run_share_one_warm_parent_that_ends_with_the_process(mini):
-    """One warm parent (it imports pandas and the rest once), not one per worker: both jobs'
-    kernels, run by two workers, are children of the same process, which is gone when the
-    command has ended."""
+def test_the_workers_of_a_run_share_one_warm_parent_that_ends_with_the_run(mini):
+    """One warm parent per run (it imports pandas and the rest once), not one per worker: both
+    jobs' kernels, run by two workers, are children of the same process, which is gone after."""
     for nb in ("sums", "words"):
         append_cell(mini, f"notebooks/{nb}.py", "import os\nprint('kernel parent', os.getppid())")
-    run_cli(mini, "build", "--no-book", "-j", "2", check=True)
+    invoke(mini, "build", "--no-book", "-j", "2", check=True)
     assert json.loads((mini / "_build/run.json").read_text())["workers"] == 2
-    parents = kernel_parents(mini, "sums", "words")
+    parents = {re.search(r"kernel parent (\d+)", (mini / f"results/notebooks/{nb}.ipynb").read_text()).group(1)
+               for nb in ("sums", "words")}
     assert len(parents) == 1
     assert not Path(f"/proc/{parents.pop()}").exists()
-
-
-def test_later_runs_of_a_process_reuse_its_warm_parent_until_it_lacks_a_module_or_a_package_changes(mini):
-    """As `reprobook serve` rebuilds, or tests that build in-process: the parent outlives the run
-    and serves the next one, of this project or another; a job importing a module the parent has
-    not imported, or a change in the installed packages, starts a new one."""
-    import shutil
-
-    from reprobook import environment
-
-    for nb in ("sums", "words"):
-        append_cell(mini, f"notebooks/{nb}.py", "import os\nprint('kernel parent', os.getppid())")
-    other = mini.parent / "other"
-    shutil.copytree(mini, other)
-    invoke(mini, "build", "--no-book", check=True)
-    invoke(other, "build", "--no-book", check=True)
-    (first,) = kernel_parents(mini, "sums", "words") | kernel_parents(other, "sums", "words")
-
-    append_cell(other, "notebooks/words.py", "import csv\nprint('kernel parent', os.getppid())")
-    invoke(other, "build", "--no-book", check=True)
-    (second,) = kernel_parents(other, "words")
-    assert second != first and not Path(f"/proc/{first}").exists()
-
-    folder, name, _, _ = environment.installed_stamp()[0]  # a distribution reinstalled, as pip does
-    dist_info = os.path.join(folder, name)
-    st = os.stat(dist_info)
-    try:
-        os.utime(dist_info, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-        append_cell(other, "notebooks/words.py", "print('again')")
-        invoke(other, "build", "--no-book", check=True)
-    finally:
-        os.utime(dist_info, ns=(st.st_atime_ns, st.st_mtime_ns))
-    (third,) = kernel_parents(other, "words")
-    assert third != second and not Path(f"/proc/{second}").exists() and Path(f"/proc/{third}").exists()
 
 
 def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):

@@ -126,24 +126,6 @@ def distributions(folders: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     return dict(sorted(found.items())), dict(sorted(local.items()))
 
 
-def installed_stamp() -> list:
-    """[folder, name, inode, mtime_ns] of every distribution's metadata folder (*.dist-info,
-    *.egg-info) in search_path(), sorted: installing, upgrading, reinstalling or removing a package
-    changes it; compiling bytecode or writing caches into site-packages does not. About a
-    millisecond for 200 distributions."""
-    out = []
-    for folder in search_path():
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.name.endswith((".dist-info", ".egg-info")):
-                        st = entry.stat(follow_symlinks=False)
-                        out.append([folder, entry.name, st.st_ino, st.st_mtime_ns])
-        except OSError:
-            continue
-    return sorted(out)
-
-
 def describe(store=None) -> dict[str, Any]:
     """{"python", "implementation", "packages": {name: version}, "local": {name: path}} of this
     interpreter; cached in `store` (a StateStore) against the site-packages folders' stamps."""

@@ -1,25 +1,17 @@
 """Warm kernels: fork each job's kernel from a parent process that has already imported the
 third-party libraries the notebooks import, so that a job does not pay for `import pandas`.
 
-A coordinating process keeps one warm parent (`python -m reprobook.warm`, the project's
-interpreter, with the kernels' fixed environment), started before a run's workers fork and shared
-by them, as multiprocessing's forkserver is: the workers inherit its pipes and take turns on them
+A local run keeps one warm parent (`python -m reprobook.warm`, the project's interpreter, with
+the kernels' fixed environment), started by the coordinator before its workers fork and shared by
+them, as multiprocessing's forkserver is: the workers inherit its pipes and take turns on them
 under a lock. The parent imports what the stale jobs import that is not project code (never
 `reprobook.nb`, never the project's own modules, so editing them needs no restart) while the
 coordinator goes on, then forks one child per job; the child becomes a fresh kernel process (its
-own session, the job's working directory, environment, private configuration folders and import
-path, the read/write guard) and starts ipykernel. Each job therefore still starts from a clean
-interpreter state, and the parent's own state never changes.
-
-The parent serves every later run of the same process (`reprobook serve`'s rebuilds, builds run
-in-process by `reprobook.testing.invoke`; a build from the command line is one run in one
-process) while its key holds: the interpreter, the kernels' fixed environment (not the project's
-private configuration folders, which each kernel sets for itself) and the stamps of the installed
-distributions' metadata folders (installing, upgrading or removing a package starts a new parent). A run that
-needs a module the parent did not import starts a new parent importing both sets. The parent dies
-with the process that started it (`PR_SET_PDEATHSIG`, and killed at exit), kernels with the
-parent; Ctrl-C kills it at once. A process that finds no parent for its key (a Dask worker)
-starts its own.
+own session, the job's working directory, environment and import path, the read/write guard) and
+starts ipykernel. Each job therefore still starts from a clean interpreter state. A parent is
+keyed by its interpreter, its environment and what it preloaded: when any of them changes, a new
+parent starts. The parent dies with the process that started it, and kernels with the parent
+(`PR_SET_PDEATHSIG`). A process that finds no parent for its key (a Dask worker) starts its own.
 
 The seam is a jupyter-client kernel provisioner (`reprobook-warm`, registered as an entry point):
 papermill and nbclient drive the kernel exactly as they drive a cold one.
@@ -237,7 +229,6 @@ class WarmParent:
         import tempfile
 
         self.owner = os.getpid()
-        self.preload = tuple(preload)
         self.dead = False
         self._thread_locks: dict[int, threading.Lock] = {}
         env = {**env, PARENT_ENV: str(os.getpid())}
@@ -332,58 +323,34 @@ class WarmParent:
 
 _PARENTS: dict[str, WarmParent] = {}  # per process: key -> its warm parent (started here or inherited)
 STATIC_SKIP = ("REPROBOOK_", "SOURCE_DATE_EPOCH", "PYTHONPATH", "JPY_PARENT_PID")  # per job or per worker
-# not part of a parent's key (each kernel sets its whole environment for itself, clearing the
-# parent's): the project's private configuration folders (engine.kernel_environment), and what a
-# test runner changes for every test (pytest's PYTEST_CURRENT_TEST), which no library reads on import
-NOT_KEYED = ("MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "PYTEST_CURRENT_TEST")
 
 
-def _key(env: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """(the key a parent serves, the environment it starts with)."""
-    from .environment import installed_stamp
-
+def _key(env: dict[str, str], preload: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     static = {k: v for k, v in env.items() if not k.startswith(STATIC_SKIP)}
-    keyed = sorted((k, v) for k, v in static.items() if k not in NOT_KEYED)
-    return json.dumps([sys.executable, keyed, installed_stamp()]), static
+    return json.dumps([sys.executable, sorted(static.items()), list(preload)]), static
 
 
-_FAILED: dict[str, str] = {}  # per process, for one run (see new_run): key -> why its warm parent could not start
-
-
-_AT_EXIT: list[bool] = []
-
-
-def new_run() -> None:
-    """A run starts: a parent that failed to start in an earlier run of this process is tried again."""
-    _FAILED.clear()
+_FAILED: dict[str, str] = {}  # per process, until close_parents: key -> why its warm parent could not start
 
 
 def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
-    """This process's warm parent for the kernel environment `env` that has imported `preload`
-    (one it started, or the one a worker inherited from its coordinator), started when there is
-    none, it died, its key changed or it lacks a module (then importing both sets). Raises
-    RuntimeError at once for a key whose parent died while importing in this run."""
-    import atexit
-
-    key, static = _key(env)
+    """This process's warm parent for the kernel environment `env` (one it started, or the one a
+    worker inherited from its coordinator), started when there is none or it died. Raises
+    RuntimeError at once for a key whose parent died while importing in this process before."""
+    key, static = _key(env, preload)
     if key in _FAILED:
         raise RuntimeError(_FAILED[key])
     wp = _PARENTS.get(key)
-    if wp is not None and wp.alive() and set(preload) <= set(wp.preload):
-        return wp
-    wanted = tuple(sorted(set(preload) | set(wp.preload if wp is not None and wp.alive() else ())))
-    close_parents()  # one parent per process
-    wp = _PARENTS[key] = WarmParent(static, wanted)
-    if not _AT_EXIT:  # ended at exit too, not only when PR_SET_PDEATHSIG fires
-        atexit.register(close_parents)
-        _AT_EXIT.append(True)
+    if wp is None or not wp.alive():
+        close_parents()  # one parent per process: the environment changed, or the parent died
+        wp = _PARENTS[key] = WarmParent(static, preload)
     return wp
 
 
 def start_kernel_process(env: dict[str, str], preload: tuple[str, ...], request: dict) -> tuple[WarmParent, int]:
     """Fork a kernel from the warm parent for `env`: (parent, kernel pid). Raises RuntimeError
-    when the parent dies while importing (then at once for the same key in this run)."""
-    key, _ = _key(env)
+    when the parent dies while importing (then at once for the same key in this process)."""
+    key, _ = _key(env, preload)
     wp = parent_for(env, preload)
     try:
         return wp, wp.request(request)["pid"]
@@ -403,10 +370,12 @@ def lost_parent() -> str:
 
 
 def close_parents() -> None:
-    """End the warm parents this process started (and forget inherited ones)."""
+    """End the warm parents this process started (and forget inherited ones, and which parents
+    failed to start: a long-lived process, such as `reprobook serve`, tries again next run)."""
     for wp in list(_PARENTS.values()):
         wp.close()
     _PARENTS.clear()
+    _FAILED.clear()
 
 
 class WarmProcess:
@@ -478,7 +447,7 @@ class WarmProvisioner(LocalProvisioner):
 
 def warm_up(env: dict[str, str], preload: tuple[str, ...]) -> None:
     """Start the warm parent for `env` now (it imports while the caller goes on), unless this
-    process has one that serves it already (an earlier run's; a worker inherits the coordinator's)."""
+    process has one already (a worker inherits the coordinator's)."""
     parent_for(env, preload)
 
 
