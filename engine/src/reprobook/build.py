@@ -51,9 +51,7 @@ def load_plan(paths: Paths, store: StateStore, *, with_book: bool = True, use_re
     from .plan import make_plan
 
     pipeline = spec.load(paths.root)
-    plan = make_plan(paths, pipeline, store, with_book=with_book, use_record=use_record)
-    store.check()  # a file name the store cannot record stops the build here, before any job runs
-    return pipeline, plan
+    return pipeline, make_plan(paths, pipeline, store, with_book=with_book, use_record=use_record)
 
 
 def run_checks(paths: Paths, plan, store: StateStore, on_event: Callable[[str], None] = say) -> None:

@@ -34,13 +34,7 @@ def run_one(paths: Paths, job_name: str, overrides: dict[str, Any]) -> int:
                      source_date_epoch=source_date_epoch(paths))
     task = ctx.task(jp, folder, params)
     print(f"running {job_name} with parameters {json.dumps(params)} (results/ is not touched)")
-    try:
-        out = execute.run(task)
-    finally:
-        if task.warm:
-            from . import warm
-
-            warm.close_parents()  # this process started it for the one job: end it with the job
+    out = execute.run(task)
     if not out.ok:
         raise JobError(f"job {job_name} failed: {out.error}\n  executed notebook: {out.jobdir.executed}\n"
                        f"  log: {out.jobdir.log}")

@@ -60,7 +60,7 @@ class StateStore:
         """`compute(file)`, reused while the file is untouched since it was last computed."""
         st = os.stat(file)
         stamp = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-        key = f"{kind}:{os.path.abspath(file)}"
+        key = f"{kind}:{_recordable(file)}"
         hit = self._data["facts"].get(key)
         if hit is not None and hit["stamp"] == stamp:
             return hit["value"]
@@ -101,59 +101,32 @@ class StateStore:
             self._data["kernel"] = report
             self._dirty = True
 
-    def _encoded(self) -> bytes:
-        try:
-            return json.dumps(self._data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise _not_utf8(self._data) from None
-
-    def check(self) -> None:
-        """Raise ConfigError now, before anything runs, if the store could not be saved: a file
-        the build read has a name that is not valid UTF-8."""
-        if self._dirty:
-            self._encoded()
-
     def save(self) -> None:
-        """Write the store atomically (only when something changed). Raises ConfigError as check()."""
+        """Write the store atomically (only when something changed)."""
         if not self._dirty or self.path is None:
             return
-        data = self._encoded()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
+        tmp.write_text(json.dumps(self._data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.path)
         self._dirty = False
 
 
-def _not_utf8(data: Any):
-    """The ConfigError for a store that cannot be written: a name (a file the build read) that
-    is not valid UTF-8, as Python reads a name written in another encoding (surrogate escapes)."""
+def _recordable(file: Path) -> str:
+    """The absolute path of `file` as the store records it. Raises ConfigError when its name is not
+    valid UTF-8 (written in another encoding, Python reads it with surrogate escapes): the store,
+    and the record, keep names in UTF-8."""
     from .errors import ConfigError
 
-    def strings(x: Any):
-        if isinstance(x, str):
-            yield x
-        elif isinstance(x, dict):
-            for k, v in x.items():
-                yield from strings(k)
-                yield from strings(v)
-        elif isinstance(x, (list, tuple)):
-            for v in x:
-                yield from strings(v)
-
-    def bad(text: str) -> bool:
-        try:
-            text.encode("utf-8")
-            return False
-        except UnicodeEncodeError:
-            return True
-
-    name = next((t for t in strings(data) if bad(t)), "")
-    name = name.split(":", 1)[1] if name.split(":", 1)[0].isalnum() and ":" in name else name  # "sha256:PATH"
-    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return ConfigError(f"{shown}: this file name is not valid UTF-8 (it was written in another encoding, "
-                       "such as Latin-1); rename the file in UTF-8, e.g. `convmv -f latin1 -t utf-8 --notest "
-                       "FILE`, since the build records file names in UTF-8")
+    path = os.path.abspath(file)
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise ConfigError(f"{shown}: this file name is not valid UTF-8 (it was written in another encoding, "
+                          "such as Latin-1); rename the file in UTF-8, e.g. `convmv -f latin1 -t utf-8 --notest "
+                          "FILE`, since the build records file names in UTF-8") from None
+    return path
 
 
 def differences(old: dict[str, str] | None, new: dict[str, str], describe: Callable[[str], str] = str) -> list[str]:
