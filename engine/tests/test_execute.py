@@ -147,6 +147,25 @@ def test_the_workers_of_a_run_share_one_warm_parent_that_ends_with_the_run(mini)
     assert not Path(f"/proc/{parents.pop()}").exists()
 
 
+def test_a_kernel_starts_warm_only_as_it_would_start_cold(mini):
+    """What a cold kernel runs or reads as it starts, a kernel forked from the warm parent would
+    miss: the project's sitecustomize (Python runs it at start, from the code folders) and a
+    matplotlibrc beside the notebook (matplotlib reads it when it is imported, in the parent). The
+    parent refuses to fork those kernels; they start cold and say why, and the results are a cold
+    kernel's."""
+    (mini / "src").mkdir()
+    (mini / "src/sitecustomize.py").write_text("import os\nos.environ['SITE_CUSTOMIZED'] = 'yes'\n")
+    (mini / "notebooks/matplotlibrc").write_text("lines.linewidth: 7\n")
+    spec = mini / "pipeline.yml"
+    spec.write_text(spec.read_text().replace("inputs: [data/numbers.csv]", "inputs: [data/numbers.csv, notebooks/matplotlibrc]"))
+    append_cell(mini, "notebooks/sums.py", "import os\nprint('site', os.environ.get('SITE_CUSTOMIZED'), 'lw', "
+                                           "plt.rcParams['lines.linewidth'])")
+    invoke(mini, "build", "--no-book", check=True)
+    assert "site yes lw 7.0" in (mini / "results/notebooks/sums.ipynb").read_text()
+    logs = "".join(p.read_text(errors="replace") for p in (mini / "_build").rglob("*.log"))
+    assert "sitecustomize" in logs and "this kernel starts cold" in logs
+
+
 def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):
     """A library that kills the process on import (a missing shared library, say): the warm
     parent's output while importing is not shown on the terminal, so the error must carry it."""

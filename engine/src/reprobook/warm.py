@@ -10,7 +10,19 @@ coordinator goes on, then forks one child per job; the child becomes a fresh ker
 own session, the job's working directory, environment and import path, the read/write guard) and
 starts ipykernel. Each job therefore still starts from a clean interpreter state. A parent is
 keyed by its interpreter, its environment and what it preloaded: when any of them changes, a new
-parent starts. The parent dies with the process that started it, and kernels with the parent
+parent starts. It runs in the kernels' private folder, not the user's home (matplotlib reads a
+`matplotlibrc` in the working folder while it is imported).
+
+Before it forks a kernel, the parent checks that the kernel would start as a cold kernel of the job
+would, and refuses otherwise; that kernel then starts cold (same results, a note in its log):
+- no module it imported has the name of a module or package in the job's own import path (the
+  notebook's folder, the project's code folders), which a cold kernel would import instead (pandas
+  imports `six`, say, and the project has its own `six.py`);
+- that path has no `sitecustomize` or `usercustomize` (a cold kernel runs it at start), and the
+  notebook's folder no `matplotlibrc` when matplotlib is preloaded (read while it is imported);
+- the files of the modules it imported, the `.pth` files and the folders of its import path are
+  unchanged (an editable install edited, a package installed, upgraded or removed: a Dask worker's
+  parent lives as long as the worker). A parent whose files changed is replaced. The parent dies with the process that started it, and kernels with the parent
 (`PR_SET_PDEATHSIG`). A process that finds no parent for its key (a Dask worker) starts its own.
 
 The seam is a jupyter-client kernel provisioner (`reprobook-warm`, registered as an entry point):
@@ -33,7 +45,11 @@ from traitlets import List, Unicode
 # imports debugpy): worth preloading whatever the notebooks import.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython",
                   "IPython.core.completerlib", "IPython.core.debugger", "IPython.extensions.storemagic",
-                  "tornado.platform.asyncio")
+                  "IPython.core.logger", "IPython.core.oinspect", "tornado.platform.asyncio", "faulthandler")
+# What reprobook.nb's savers use, which a kernel would otherwise import at its first save (a figure's
+# SVG and PDF backends and their font subsetting: 0.08 s a job): preloaded with their library.
+SAVER_MODULES = {"matplotlib": ("matplotlib.backends.backend_svg", "matplotlib.backends.backend_pdf"),
+                 "pandas": ("pandas.io.formats.csvs",)}
 
 
 def preload_modules(plan, stale) -> tuple[str, ...]:
@@ -43,7 +59,10 @@ def preload_modules(plan, stale) -> tuple[str, ...]:
     for jp in stale:
         mods.update(jp.libraries)
     skip = {"reprobook", "__future__"}
-    return tuple(sorted(m for m in mods if m.split(".")[0] not in skip)) + KERNEL_MODULES
+    mods = {m for m in mods if m.split(".")[0] not in skip}
+    for top in {m.split(".")[0] for m in mods}:
+        mods.update(SAVER_MODULES.get(top, ()))
+    return tuple(sorted(mods)) + KERNEL_MODULES
 
 
 # --- the warm parent (runs in its own process) ------------------------------------------------
@@ -95,6 +114,8 @@ def _serve() -> None:
     # replaced by its job's, so they are set again there, as the same imports would in a cold kernel
     set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
     base_path = list(sys.path[1:])
+    watched = _install_stamps(base_path)
+    loaded = _shadowable_names()
     # one reply per request, none to the first: whoever asks first waits for the imports
     for line in iter(inp.readline, b""):
         req = json.loads(line)
@@ -102,6 +123,10 @@ def _serve() -> None:
         if op == "ping":
             reply({"pid": os.getpid(), "failed": failed})
         elif op == "start":
+            why, stale = _cannot_serve(req, watched, loaded, base_path)
+            if why:
+                reply({"refused": why, "stale": stale})
+                continue
             pid = os.fork()
             if pid == 0:
                 _become_kernel(req, base_path, proto_out, inp, set_by_imports)
@@ -122,6 +147,103 @@ def _serve() -> None:
                 except OSError:
                     pass
             reply({"ok": True})
+
+
+# --- what a warm parent can serve -------------------------------------------------------------
+
+def _install_stamps(base_path: list[str]) -> dict[str, tuple[int, int, int]]:
+    """{path: (inode, mtime_ns, size)} of every module file imported here, every `.pth` file and
+    every folder of the import path (installing or removing a package adds or removes entries)."""
+    paths = {f for mod in list(sys.modules.values()) if isinstance(f := getattr(mod, "__file__", None), str)}
+    for folder in base_path:
+        paths.add(folder)
+        try:
+            with os.scandir(folder) as entries:
+                paths.update(e.path for e in entries if e.name.endswith(".pth"))
+        except OSError:
+            continue
+    out = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            continue
+        out[path] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return out
+
+
+def _changed(watched: dict[str, tuple[int, int, int]]) -> str:
+    """The first watched path that changed since the imports ('' when none did)."""
+    for path, stamp in watched.items():
+        try:
+            st = os.stat(path)
+        except OSError:
+            return path
+        if (st.st_ino, st.st_mtime_ns, st.st_size) != stamp:
+            return path
+    return ""
+
+
+# run by a cold interpreter at start when found on its import path
+STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
+
+
+def _shadowable_names() -> frozenset[str]:
+    """Top-level names of the modules imported here that a module on a kernel's own import path
+    would take the place of in a cold kernel (built-in and frozen modules cannot be replaced)."""
+    names = set(STARTUP_MODULES)
+    for name in list(sys.modules):
+        top = name.partition(".")[0]
+        if top in sys.builtin_module_names or top == "__main__":
+            continue
+        spec = getattr(sys.modules.get(top), "__spec__", None)
+        if spec is not None and spec.origin == "frozen":
+            continue
+        names.add(top)
+    return frozenset(names)
+
+
+def _importable_names(folder: str) -> dict[str, str]:
+    """{top-level name: file or folder name} that a folder on the import path provides: modules (any
+    suffix Python imports) and packages (sub-folders with an __init__; a folder without one cannot
+    take the place of a regular module)."""
+    from importlib.machinery import all_suffixes
+
+    suffixes = tuple(all_suffixes())
+    names = {}
+    try:
+        with os.scandir(folder) as entries:
+            for e in entries:
+                if e.name.endswith(suffixes):
+                    name = e.name.partition(".")[0]
+                elif e.is_dir() and any(os.path.exists(os.path.join(e.path, "__init__" + x)) for x in suffixes):
+                    name = e.name
+                else:
+                    continue
+                if name.isidentifier():
+                    names[name] = e.name
+    except OSError:
+        pass
+    return names
+
+
+def _cannot_serve(req: dict, watched, loaded: frozenset[str], base_path: list[str]) -> tuple[str, bool]:
+    """(why a kernel forked from this parent would not start as a cold kernel of the job would, or
+    '' when it would; True when the reason is that this parent's files changed)."""
+    changed = _changed(watched)
+    if changed:
+        return f"{changed} changed since the warm kernel parent started", True
+    cwd = req["cwd"]
+    code_dirs = [p for p in req["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
+    for folder in [cwd, *(p for p in code_dirs if p not in base_path)]:
+        provided = _importable_names(folder)
+        clash = sorted(provided.keys() & loaded)
+        if clash:
+            return (f"{os.path.join(folder, provided[clash[0]])} has the name of a module the warm kernel "
+                    f"parent imported ({clash[0]}); a cold kernel imports the project's", False)
+    if "matplotlib" in sys.modules and os.path.exists(os.path.join(cwd, "matplotlibrc")):
+        return f"{os.path.join(cwd, 'matplotlibrc')}: a cold kernel reads it when it imports matplotlib", False
+    return "", False
 
 
 class _KernelShellStandIn:
@@ -230,14 +352,18 @@ class WarmParent:
 
         self.owner = os.getpid()
         self.dead = False
+        self.stale = False  # its files changed: it serves no more kernels
         self._thread_locks: dict[int, threading.Lock] = {}
         env = {**env, PARENT_ENV: str(os.getpid())}
         fd, self.log = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".log")
         os.close(fd)
         self._lock_fd, lock_path = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".lock")
         os.unlink(lock_path)  # the open file is all the lock needs, and nothing is left behind
+        # in the kernels' private folder (engine.kernel_environment), not the user's home: libraries
+        # read files in the working folder while they are imported (matplotlib a `matplotlibrc`)
+        home = os.path.dirname(env.get("MPLCONFIGDIR", "")) or "/"
         self.proc = subprocess.Popen([sys.executable, "-m", "reprobook.warm"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, cwd=os.path.expanduser("~") or "/")
+                                     stdout=subprocess.PIPE, env=env, cwd=home if os.path.isdir(home) else "/")
         self._send({"preload": list(preload), "log": self.log})
 
     def _read_log(self) -> str:
@@ -341,22 +467,34 @@ def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
     if key in _FAILED:
         raise RuntimeError(_FAILED[key])
     wp = _PARENTS.get(key)
-    if wp is None or not wp.alive():
-        close_parents()  # one parent per process: the environment changed, or the parent died
+    if wp is not None and wp.stale and os.getpid() != wp.owner:
+        # a worker's inherited parent: the run's coordinator owns it; the rest of the run starts cold
+        raise Refused("the warm kernel parent's files changed during the run")
+    if wp is None or not wp.alive() or wp.stale:
+        close_parents()  # one parent per process: the environment changed, the parent died or went stale
         wp = _PARENTS[key] = WarmParent(static, preload)
     return wp
 
 
 def start_kernel_process(env: dict[str, str], preload: tuple[str, ...], request: dict) -> tuple[WarmParent, int]:
-    """Fork a kernel from the warm parent for `env`: (parent, kernel pid). Raises RuntimeError
-    when the parent dies while importing (then at once for the same key in this process)."""
+    """Fork a kernel from the warm parent for `env`: (parent, kernel pid). Raises Refused when the
+    kernel would not start as a cold one would (reprobook.warm._cannot_serve), RuntimeError when the
+    parent dies while importing (then at once for the same key in this process)."""
     key, _ = _key(env, preload)
     wp = parent_for(env, preload)
     try:
-        return wp, wp.request(request)["pid"]
+        reply = wp.request(request)
     except RuntimeError as exc:
         _FAILED[key] = str(exc)
         raise
+    if "refused" in reply:
+        wp.stale = wp.stale or reply["stale"]
+        raise Refused(reply["refused"])
+    return wp, reply["pid"]
+
+
+class Refused(RuntimeError):
+    """The warm parent will not fork this job's kernel: it would not start as a cold one would."""
 
 
 def lost_parent() -> str:
@@ -432,8 +570,9 @@ class WarmProvisioner(LocalProvisioner):
         try:
             wp, pid = start_kernel_process(env, tuple(self.preload), request)
         except RuntimeError as exc:
-            # a library kills the process that imports it: this kernel starts cold (results are the
-            # same), so that only the jobs that import it fail, each with its own kernel log
+            # a library kills the process that imports it, or the parent cannot give this job the
+            # kernel a cold start would (Refused): this kernel starts cold (results are the same), so
+            # that only the jobs that import it fail, each with its own kernel log
             if output != os.devnull:
                 with open(output, "a", encoding="utf-8") as fh:
                     fh.write(f"reprobook: no warm kernel parent ({exc}); this kernel starts cold\n")

@@ -1,0 +1,64 @@
+"""The warm parent's checks that a kernel it forks would start as a cold kernel of the job would
+(reprobook.warm), in-process: which names a folder on the import path provides, and which changes
+of the installed code it notices."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reprobook import warm
+
+
+def test_a_folder_provides_its_modules_and_packages_but_not_plain_folders(tmp_path: Path):
+    (tmp_path / "six.py").write_text("")
+    (tmp_path / "fast.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/__init__.py").write_text("")
+    (tmp_path / "json").mkdir()  # a data folder: it cannot take the place of the json module
+    (tmp_path / "notes.txt").write_text("")
+    (tmp_path / "my-notebook.py").write_text("")  # not an importable name
+    assert set(warm._importable_names(str(tmp_path))) == {"six", "fast", "pkg"}
+
+
+def test_a_kernel_is_refused_where_the_job_path_has_a_module_named_like_a_loaded_one(tmp_path: Path):
+    notebooks, src = tmp_path / "notebooks", tmp_path / "src"
+    notebooks.mkdir()
+    src.mkdir()
+    req = {"cwd": str(notebooks), "env": {"PYTHONPATH": str(src)}}
+    loaded = frozenset({"json", "six"}) | warm.STARTUP_MODULES
+    assert warm._cannot_serve(req, {}, loaded, []) == ("", False)
+    (src / "six.py").write_text("")
+    why, stale = warm._cannot_serve(req, {}, loaded, [])
+    assert "six.py has the name of a module the warm kernel parent imported (six)" in why and not stale
+    (src / "six.py").unlink()
+    (notebooks / "sitecustomize.py").write_text("")
+    assert "sitecustomize" in warm._cannot_serve(req, {}, loaded, [])[0]
+
+
+def stamps(site: Path, *files: Path) -> dict:
+    """What a parent watches for an import path of `site` alone, plus module files it imported."""
+    out = warm._install_stamps([str(site)])
+    for f in files:
+        st = os.stat(f)
+        out[str(f)] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return out
+
+
+def test_installing_or_editing_code_is_noticed(tmp_path: Path):
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    module = site / "lib.py"
+    module.write_text("X = 1\n")
+    (site / "editable.pth").write_text(str(tmp_path / "src") + "\n")
+    watched = stamps(site, module)
+    assert warm._changed(watched) == ""
+    (site / "editable.pth").write_text(str(tmp_path / "elsewhere" / "src") + "\n")  # pointed elsewhere
+    assert warm._changed(watched) == str(site / "editable.pth")
+
+    watched = stamps(site, module)
+    (site / "new_dist-1.0.dist-info").mkdir()  # a package installed
+    assert warm._changed(watched) == str(site)
+
+    watched = stamps(site, module)
+    module.write_text("X = 22\n")  # an editable install's source edited
+    assert warm._changed(watched) == str(module)
