@@ -90,3 +90,25 @@ def test_pybtex_plugins_are_found_from_one_scan():
     assert plugin.find_plugin("pybtex.style.formatting", "plain").__module__ == "pybtex.style.formatting.plain"
     assert plugin.find_plugin("pybtex.database.input", filename="refs.bib").__module__ == "pybtex.database.input.bibtex"
     assert plugin.entry_points.cache_info().currsize >= 2
+
+
+def test_numref_reads_each_target_page_once_and_numbers_as_sphinx_does(tmp_path, monkeypatch):
+    """reprobook.numref: ten references to tables on another page load that page's doctree once
+    (Sphinx alone loads it for every reference, sphinx-doc/sphinx#12611: 11 times here); the
+    numbers and links are Sphinx's own."""
+    from sphinx.environment import BuildEnvironment
+
+    (tmp_path / "conf.py").write_text("extensions = ['myst_parser', 'reprobook.numref']\n"
+                                      "exclude_patterns = ['_build']\nnumfig = True\n")
+    (tmp_path / "index.md").write_text("# Text\n\n```{toctree}\ntables\n```\n\n"
+                                       + "".join(f"See {{numref}}`t{i % 2}`.\n\n" for i in range(10)))
+    (tmp_path / "tables.md").write_text("# Tables\n\n" + "".join(
+        f"```{{table}} Table {i}.\n:name: t{i}\n\n| a |\n|---|\n| {i} |\n```\n\n" for i in range(2)))
+    loads = []
+    real = BuildEnvironment.get_doctree
+    monkeypatch.setattr(BuildEnvironment, "get_doctree", lambda env, name: loads.append(name) or real(env, name))
+    assert sphinx_build(tmp_path) == ""
+    html = (tmp_path / "_build/html/index.html").read_text(encoding="utf-8")
+    assert html.count('href="tables.html#t0"') == 5 and html.count('href="tables.html#t1"') == 5
+    assert "Table 1" in html and "Table 2" in html
+    assert loads.count("tables") == 2  # to write the page itself, and once for the ten references

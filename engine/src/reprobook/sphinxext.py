@@ -323,6 +323,7 @@ def setup(app):
     app.setup_extension("reprobook.latexbook")  # the printed book's layout, fonts and metadata
     app.setup_extension("reprobook.citestyle")  # author-date reference list in HTML
     app.setup_extension("reprobook.tablefit")  # printed tables laid out from their content
+    app.setup_extension("reprobook.numref")  # :numref: without re-reading the target page per reference
     app.add_config_value("reprobook_citation", {}, "html")
     app.connect("html-page-context", dedupe_scripts)
     app.connect("html-page-context", add_citation_meta)
