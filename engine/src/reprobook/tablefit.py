@@ -105,6 +105,11 @@ def fit(header: Sequence[Sequence[str]], body: Sequence[Sequence[str]], measure:
     ncols = max(len(r) for r in [*header, *body])
     columns = [[r[j] if j < len(r) else "" for r in body] for j in range(ncols)]
     numeric = tuple(is_numeric_column(c) for c in columns)
+    # each column's unbreakable pieces (header cells' and body cells'), and its whole body cells
+    pieces = [[(t, head) for cell, head in [(r[j] if j < len(r) else "", True) for r in header]
+               + [(c, False) for c in columns[j]] for t in tokens(cell, numeric[j] and not head)]
+              for j in range(ncols)]
+    whole = [[c.strip() for c in columns[j]] for j in range(ncols)]
     last = None
     for size, landscape in STEPS:
         if landscape and not landscape_allowed:
@@ -114,10 +119,8 @@ def fit(header: Sequence[Sequence[str]], body: Sequence[Sequence[str]], measure:
         avail = (text_height if landscape else text_width) - padding
         mins, wants = [], []
         for j in range(ncols):
-            cells = [(r[j] if j < len(r) else "", True) for r in header] + [(c, False) for c in columns[j]]
-            longest = max((SAFETY * measure(t, pt, head) for cell, head in cells
-                           for t in tokens(cell, numeric[j] and not head)), default=0.0) + 0.5
-            want = max((SAFETY * measure(c.strip(), pt, False) for c in columns[j]), default=0.0) + 0.5
+            longest = max((SAFETY * measure(t, pt, head) for t, head in pieces[j]), default=0.0) + 0.5
+            want = max((SAFETY * measure(c, pt, False) for c in whole[j]), default=0.0) + 0.5
             mins.append(max(longest, min(want, READABLE_EM * pt)))
             wants.append(max(want, mins[-1]))
         if sum(wants) <= avail:
@@ -162,7 +165,8 @@ def font_measure(body_font: str | None, head_font: str | None, mono_font: str | 
 
     body, head, mono = table(body_font), table(head_font), table(mono_font, 0.6)
 
-    def measure(text: str, size: float, header: bool) -> float:
+    @lru_cache(maxsize=1 << 16)  # fit() measures each piece of text at every size it tries
+    def ems(text: str, header: bool) -> float:
         total, code = 0.0, False
         for c in text:
             if c in (CODE_ON, CODE_OFF):
@@ -170,7 +174,10 @@ def font_measure(body_font: str | None, head_font: str | None, mono_font: str | 
                 continue
             adv, default = mono if code else head if header else body
             total += adv.get(ord(c), default)
-        return size * total
+        return total
+
+    def measure(text: str, size: float, header: bool) -> float:
+        return size * ems(text, header)
     return measure
 
 
