@@ -134,17 +134,49 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     assert "PYDEVD_USE_FRAME_EVAL" in printed and "JPY_PARENT_PID" in printed and "OutStream" in printed
 
 
-def test_the_workers_of_a_run_share_one_warm_parent_that_ends_with_the_run(mini):
+def kernel_parents(root: Path, *notebooks: str) -> set[str]:
+    return {re.search(r"kernel parent (\d+)", (root / f"results/notebooks/{nb}.ipynb").read_text()).group(1)
+            for nb in notebooks}
+
+
+def test_the_workers_of_a_run_share_one_warm_parent_that_ends_with_the_process(mini):
     """One warm parent per run (it imports pandas and the rest once), not one per worker: both
-    jobs' kernels, run by two workers, are children of the same process, which is gone after."""
+    jobs' kernels, run by two workers, are children of the same process, which is gone when the
+    command has ended."""
     for nb in ("sums", "words"):
         append_cell(mini, f"notebooks/{nb}.py", "import os\nprint('kernel parent', os.getppid())")
-    invoke(mini, "build", "--no-book", "-j", "2", check=True)
+    run_cli(mini, "build", "--no-book", "-j", "2", check=True)
     assert json.loads((mini / "_build/run.json").read_text())["workers"] == 2
-    parents = {re.search(r"kernel parent (\d+)", (mini / f"results/notebooks/{nb}.ipynb").read_text()).group(1)
-               for nb in ("sums", "words")}
+    parents = kernel_parents(mini, "sums", "words")
     assert len(parents) == 1
     assert not Path(f"/proc/{parents.pop()}").exists()
+
+
+def test_a_process_that_builds_again_keeps_its_warm_parent_until_its_files_change(mini):
+    """As `reprobook serve` rebuilds (or tests build in-process): the next run with the same key
+    (project, environment, preloaded modules) is served by the same parent; once a file it
+    imported has changed on disk (an editable install edited), the next run starts a new one."""
+    import reprobook.launcher
+
+    for nb in ("sums", "words"):
+        append_cell(mini, f"notebooks/{nb}.py", "import os\nprint('kernel parent', os.getppid())")
+    numbers = mini / "data/numbers.csv"
+    invoke(mini, "build", "--no-book", check=True)
+    (first,) = kernel_parents(mini, "sums", "words")
+    numbers.write_text(numbers.read_text() + "c,1\n")  # sums runs again, with the same modules
+    invoke(mini, "build", "--no-book", check=True)
+    assert kernel_parents(mini, "sums") == {first}
+
+    module = Path(reprobook.launcher.__file__)  # imported by the parent
+    st = module.stat()
+    numbers.write_text(numbers.read_text() + "c,2\n")
+    try:
+        os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        invoke(mini, "build", "--no-book", check=True)
+    finally:
+        os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
+    (second,) = kernel_parents(mini, "sums")
+    assert second != first and not Path(f"/proc/{first}").exists()
 
 
 def test_a_kernel_starts_warm_only_as_it_would_start_cold(mini):

@@ -112,3 +112,26 @@ def test_numref_reads_each_target_page_once_and_numbers_as_sphinx_does(tmp_path,
     assert html.count('href="tables.html#t0"') == 5 and html.count('href="tables.html#t1"') == 5
     assert "Table 1" in html and "Table 2" in html
     assert loads.count("tables") == 2  # to write the page itself, and once for the ten references
+
+
+def test_numref_with_the_servers_cache_of_doctrees(tmp_path):
+    """`reprobook serve` keeps its own cache of doctrees across builds (reprobook.livebook, which
+    wraps Sphinx's numbering and :numref: for the whole process); the numref extension's cache
+    nests inside it: the references resolve as in any build."""
+    from sphinx.domains.std import StandardDomain
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    from reprobook.livebook import read_only_doctrees
+
+    (tmp_path / "conf.py").write_text("extensions = ['myst_parser', 'reprobook.numref']\n"
+                                      "exclude_patterns = ['_build']\nnumfig = True\n")
+    (tmp_path / "index.md").write_text("# Text\n\n```{toctree}\ntables\n```\n\nSee {numref}`t0` and {numref}`t0`.\n")
+    (tmp_path / "tables.md").write_text("# Tables\n\n```{table} Table 0.\n:name: t0\n\n| a |\n|---|\n| 0 |\n```\n")
+    saved = StandardDomain._resolve_numref_xref, TocTreeCollector.assign_figure_numbers
+    try:
+        trees = read_only_doctrees()  # as the server does, for the whole process
+        assert sphinx_build(tmp_path) == ""
+    finally:
+        StandardDomain._resolve_numref_xref, TocTreeCollector.assign_figure_numbers = saved
+    html = (tmp_path / "_build/html/index.html").read_text(encoding="utf-8")
+    assert html.count('href="tables.html#t0"') == 2 and "tables" in trees

@@ -17,7 +17,10 @@ def test_a_folder_provides_its_modules_and_packages_but_not_plain_folders(tmp_pa
     (tmp_path / "json").mkdir()  # a data folder: it cannot take the place of the json module
     (tmp_path / "notes.txt").write_text("")
     (tmp_path / "my-notebook.py").write_text("")  # not an importable name
-    assert set(warm._importable_names(str(tmp_path))) == {"six", "fast", "pkg"}
+    (tmp_path / "numpy.old.py").write_text("")  # nor this: Python never imports it as numpy
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")  # a link to itself: no package, and no error
+    assert warm._importable_names(str(tmp_path)) == {"six": "six.py", "fast": "fast.cpython-311-x86_64-linux-gnu.so",
+                                                     "pkg": "pkg"}
 
 
 def test_a_kernel_is_refused_where_the_job_path_has_a_module_named_like_a_loaded_one(tmp_path: Path):

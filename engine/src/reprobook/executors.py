@@ -33,11 +33,13 @@ class Runner:
     def warm(self, kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = ()) -> None:
         """Start every worker now (a process pool forks all of them at its first task), so they
         import the job runner while the coordinator is still busy, and before any other thread of
-        the coordinator (the progress display) exists when they fork. With `kernel_env`, the run's
-        one warm kernel parent starts first, here, and the workers inherit it (reprobook.warm)."""
+        the coordinator (the progress display) exists when they fork. With `kernel_env`, this
+        process's warm kernel parent starts first, here, unless one kept from an earlier run with
+        the same key serves (reprobook.warm), and the workers inherit it."""
         if kernel_env is not None:
             from . import warm
 
+            warm.new_run()
             warm.warm_up(kernel_env, preload)
         for _ in range(self.workers):
             self.executor.submit(execute.warm_up, kernel_env, preload)
@@ -46,10 +48,9 @@ class Runner:
         return future.result()
 
     def close(self) -> None:
-        from . import warm
-
+        """Wait for the workers to end. The warm kernel parent stays for this process's next run with
+        the same key (it ends with the process: reprobook.warm)."""
         self.executor.shutdown(wait=True, cancel_futures=True)
-        warm.close_parents()  # the run's warm kernel parent, started by warm()
 
     def abort(self) -> None:
         """End the run now (Ctrl-C, or the coordinator failing): the warm parent and every worker

@@ -144,16 +144,14 @@ def read_only_doctrees() -> dict:
     from sphinx.domains.std import StandardDomain
     from sphinx.environment.collectors.toctree import TocTreeCollector
 
+    from .numref import doctrees_from
+
     trees: dict = {}
 
     def reading(method):
         def wrapper(self, env, *args):
-            get = env.get_doctree
-            env.get_doctree = lambda name: trees[name] if name in trees else trees.setdefault(name, get(name))
-            try:
+            with doctrees_from(env, trees):
                 return method(self, env, *args)
-            finally:
-                del env.get_doctree  # the class's method again
         return wrapper
 
     StandardDomain._resolve_numref_xref = reading(StandardDomain._resolve_numref_xref)

@@ -7,34 +7,43 @@ that once per reference: 2 s of the study's HTML build and as much of its LaTeX 
 standard domain (whichever class is registered, so that another extension's subclass keeps its
 behaviour) resolves `:numref:` with the doctrees it has already loaded in this build, which it only
 reads; they are forgotten before the next build reads the sources again and when the build ends.
-The references and numbers are Sphinx's own, unchanged.
+The references and numbers are Sphinx's own, unchanged. `reprobook serve` keeps a cache of its
+own across builds (reprobook.livebook, with `doctrees_from`); the two nest.
 """
 from __future__ import annotations
 
 import weakref
+from contextlib import contextmanager
 from typing import Any
 
 # per build environment: {docname: its doctree as loaded for resolving :numref: (read only)}
 _LOADED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+@contextmanager
+def doctrees_from(env, cache: dict):
+    """Within the block, `env.get_doctree(name)` answers from `cache`, loading a page into it the
+    first time (for callers that only read the doctree). Whatever `env.get_doctree` was before is
+    restored after, so that such blocks nest (reprobook.livebook keeps its own cache across builds)."""
+    mine = vars(env)
+    had, before = "get_doctree" in mine, mine.get("get_doctree")
+    read = env.get_doctree
+    env.get_doctree = lambda name: cache[name] if name in cache else cache.setdefault(name, read(name))
+    try:
+        yield
+    finally:
+        if had:
+            env.get_doctree = before
+        else:
+            mine.pop("get_doctree", None)  # the class's method again
+
+
 class _LoadsEachPageOnce:
     """Mixin for the standard domain (see the module's docstring)."""
 
     def _resolve_numref_xref(self, env, fromdocname, builder, typ, target, node, contnode) -> Any:
-        loaded = _LOADED.setdefault(env, {})
-        read = env.get_doctree
-
-        def get_doctree(docname: str):
-            if docname not in loaded:
-                loaded[docname] = read(docname)
-            return loaded[docname]
-
-        env.get_doctree = get_doctree  # for this call only: the method again afterwards
-        try:
+        with doctrees_from(env, _LOADED.setdefault(env, {})):
             return super()._resolve_numref_xref(env, fromdocname, builder, typ, target, node, contnode)
-        finally:
-            del env.get_doctree
 
 
 def _forget(app, *args) -> None:

@@ -9,8 +9,10 @@ under a lock. The parent imports what the stale jobs import that is not project 
 coordinator goes on, then forks one child per job; the child becomes a fresh kernel process (its
 own session, the job's working directory, environment and import path, the read/write guard) and
 starts ipykernel. Each job therefore still starts from a clean interpreter state. A parent is
-keyed by its interpreter, its environment and what it preloaded: when any of them changes, a new
-parent starts. It runs in the kernels' private folder, not the user's home (matplotlib reads a
+keyed by its interpreter, its environment (the project's private folders and code folders among
+it) and what it preloaded: when any of them changes, a new parent starts. A process that builds
+again (`reprobook serve`, builds run in-process by `reprobook.testing.invoke`) keeps its parent
+for the next run with the same key; a build from the command line is one run in one process. It runs in the kernels' private folder, not the user's home (matplotlib reads a
 `matplotlibrc` in the working folder while it is imported).
 
 Before it forks a kernel, the parent checks that the kernel would start as a cold kernel of the job
@@ -122,6 +124,8 @@ def _serve() -> None:
         op = req.get("op")
         if op == "ping":
             reply({"pid": os.getpid(), "failed": failed})
+        elif op == "check":
+            reply({"stale": _changed(watched)})
         elif op == "start":
             why, stale = _cannot_serve(req, watched, loaded, base_path)
             if why:
@@ -209,21 +213,25 @@ def _importable_names(folder: str) -> dict[str, str]:
     take the place of a regular module)."""
     from importlib.machinery import all_suffixes
 
-    suffixes = tuple(all_suffixes())
+    suffixes = sorted(all_suffixes(), key=len, reverse=True)  # ".cpython-311-x86_64-linux-gnu.so" before ".so"
     names = {}
     try:
-        with os.scandir(folder) as entries:
-            for e in entries:
-                if e.name.endswith(suffixes):
-                    name = e.name.partition(".")[0]
-                elif e.is_dir() and any(os.path.exists(os.path.join(e.path, "__init__" + x)) for x in suffixes):
-                    name = e.name
-                else:
-                    continue
-                if name.isidentifier():
-                    names[name] = e.name
+        entries = list(os.scandir(folder))
     except OSError:
-        pass
+        return names
+    for e in entries:
+        suffix = next((x for x in suffixes if e.name.endswith(x)), None)
+        try:
+            if suffix is not None:
+                name = e.name[:-len(suffix)]  # "numpy.old.py" is no module: "numpy.old" is no name
+            elif e.is_dir() and any(os.path.exists(os.path.join(e.path, "__init__" + x)) for x in suffixes):
+                name = e.name
+            else:
+                continue
+        except OSError:  # a symbolic link in a loop, say: not a package
+            continue
+        if name.isidentifier():
+            names[name] = e.name
     return names
 
 
@@ -456,13 +464,30 @@ def _key(env: dict[str, str], preload: tuple[str, ...]) -> tuple[str, dict[str, 
     return json.dumps([sys.executable, sorted(static.items()), list(preload)]), static
 
 
-_FAILED: dict[str, str] = {}  # per process, until close_parents: key -> why its warm parent could not start
+_FAILED: dict[str, str] = {}  # per process, for one run (new_run): key -> why its warm parent could not start
+_AT_EXIT: list[bool] = []
+
+
+def new_run() -> None:
+    """A run starts in this process (its coordinator): a parent that failed to start in an earlier
+    run is tried again, and a parent kept from an earlier run whose files changed is replaced."""
+    _FAILED.clear()
+    for wp in list(_PARENTS.values()):
+        if os.getpid() == wp.owner and wp.alive() and not wp.stale:
+            try:
+                wp.stale = bool(wp.request({"op": "check"})["stale"])
+            except RuntimeError:
+                wp.stale = True
 
 
 def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
-    """This process's warm parent for the kernel environment `env` (one it started, or the one a
-    worker inherited from its coordinator), started when there is none or it died. Raises
-    RuntimeError at once for a key whose parent died while importing in this process before."""
+    """This process's warm parent for the kernel environment `env` and the modules `preload`: one it
+    started, for this run or an earlier one with the same key (`reprobook serve`'s rebuilds, builds
+    run by reprobook.testing.invoke), or the one a worker inherited from its coordinator; a new one
+    when there is none, it died or its files changed. Raises RuntimeError at once for a key whose
+    parent died while importing in this run."""
+    import atexit
+
     key, static = _key(env, preload)
     if key in _FAILED:
         raise RuntimeError(_FAILED[key])
@@ -473,6 +498,9 @@ def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
     if wp is None or not wp.alive() or wp.stale:
         close_parents()  # one parent per process: the environment changed, the parent died or went stale
         wp = _PARENTS[key] = WarmParent(static, preload)
+        if not _AT_EXIT:  # ended at exit too, not only by PR_SET_PDEATHSIG when this process dies
+            atexit.register(close_parents)
+            _AT_EXIT.append(True)
     return wp
 
 
@@ -508,12 +536,10 @@ def lost_parent() -> str:
 
 
 def close_parents() -> None:
-    """End the warm parents this process started (and forget inherited ones, and which parents
-    failed to start: a long-lived process, such as `reprobook serve`, tries again next run)."""
+    """End the warm parents this process started (and forget inherited ones)."""
     for wp in list(_PARENTS.values()):
         wp.close()
     _PARENTS.clear()
-    _FAILED.clear()
 
 
 class WarmProcess:
@@ -574,7 +600,8 @@ class WarmProvisioner(LocalProvisioner):
             # kernel a cold start would (Refused): this kernel starts cold (results are the same), so
             # that only the jobs that import it fail, each with its own kernel log
             if output != os.devnull:
-                with open(output, "a", encoding="utf-8") as fh:
+                # (errors: a folder's name in the reason may not be UTF-8)
+                with open(output, "a", encoding="utf-8", errors="backslashreplace") as fh:
                     fh.write(f"reprobook: no warm kernel parent ({exc}); this kernel starts cold\n")
             return await super().launch_kernel(cmd, **kwargs)
         self.process = WarmProcess(wp, pid)
