@@ -152,31 +152,43 @@ def test_the_workers_of_a_run_share_one_warm_parent_that_ends_with_the_process(m
     assert not Path(f"/proc/{parents.pop()}").exists()
 
 
-def test_a_process_that_builds_again_keeps_its_warm_parent_until_its_files_change(mini):
+def test_a_process_that_builds_again_keeps_its_warm_parent_until_its_files_change(mini, tmp_path):
     """As `reprobook serve` rebuilds (or tests build in-process): the next run with the same key
-    (project, environment, preloaded modules) is served by the same parent; once a file it
-    imported has changed on disk (an editable install edited), the next run starts a new one."""
+    (project, environment, preloaded modules) is served by the same parent; once a file it read
+    while importing has changed on disk (a library's configuration, an editable install's module),
+    the next run starts a new one, whose kernels see the change as cold ones would."""
     import reprobook.launcher
 
-    for nb in ("sums", "words"):
-        append_cell(mini, f"notebooks/{nb}.py", "import os\nprint('kernel parent', os.getppid())")
+    config = tmp_path / "dask-config"
+    config.mkdir()
+    (config / "review.yaml").write_text("review: one\n")
+    env = {"DASK_CONFIG": str(config)}  # dask reads its configuration when it is imported
+    append_cell(mini, "notebooks/sums.py", "import os\nimport dask\nprint('kernel parent', os.getppid(), "
+                                           "'review', dask.config.get('review'))")
     numbers = mini / "data/numbers.csv"
-    invoke(mini, "build", "--no-book", check=True)
-    (first,) = kernel_parents(mini, "sums", "words")
+    invoke(mini, "build", "--no-book", check=True, env=env)
+    (first,) = kernel_parents(mini, "sums")
     numbers.write_text(numbers.read_text() + "c,1\n")  # sums runs again, with the same modules
-    invoke(mini, "build", "--no-book", check=True)
+    invoke(mini, "build", "--no-book", check=True, env=env)
     assert kernel_parents(mini, "sums") == {first}
+
+    (config / "review.yaml").write_text("review: two\n")
+    numbers.write_text(numbers.read_text() + "c,2\n")
+    invoke(mini, "build", "--no-book", check=True, env=env)
+    (second,) = kernel_parents(mini, "sums")
+    assert second != first and not Path(f"/proc/{first}").exists()
+    assert "review two" in (mini / "results/notebooks/sums.ipynb").read_text()
 
     module = Path(reprobook.launcher.__file__)  # imported by the parent
     st = module.stat()
-    numbers.write_text(numbers.read_text() + "c,2\n")
+    numbers.write_text(numbers.read_text() + "c,3\n")
     try:
         os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-        invoke(mini, "build", "--no-book", check=True)
+        invoke(mini, "build", "--no-book", check=True, env=env)
     finally:
         os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
-    (second,) = kernel_parents(mini, "sums")
-    assert second != first and not Path(f"/proc/{first}").exists()
+    (third,) = kernel_parents(mini, "sums")
+    assert third != second and not Path(f"/proc/{second}").exists()
 
 
 def test_a_kernel_starts_warm_only_as_it_would_start_cold(mini):

@@ -4,6 +4,7 @@ of the installed code it notices."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from reprobook import warm
@@ -36,6 +37,24 @@ def test_a_kernel_is_refused_where_the_job_path_has_a_module_named_like_a_loaded
     (src / "six.py").unlink()
     (notebooks / "sitecustomize.py").write_text("")
     assert "sitecustomize" in warm._cannot_serve(req, {}, loaded, [])[0]
+
+
+def test_a_module_imported_from_the_projects_own_folder_is_no_clash(tmp_path: Path, monkeypatch):
+    """An editable install of the project puts its code folder on the interpreter's path: the
+    parent may have imported a module from that very folder, which a cold kernel imports too."""
+    own, other = tmp_path / "src", tmp_path / "elsewhere"
+    own.mkdir()
+    other.mkdir()
+    (own / "reprobook_probe_mod.py").write_text("")
+    (other / "reprobook_probe_mod.py").write_text("")
+    monkeypatch.syspath_prepend(str(own))
+    import reprobook_probe_mod  # noqa: F401 - imported from src/, as a parent would
+
+    loaded = frozenset({"reprobook_probe_mod"})
+    assert warm._cannot_serve({"cwd": str(tmp_path), "env": {"PYTHONPATH": str(own)}}, {}, loaded, []) == ("", False)
+    why, _ = warm._cannot_serve({"cwd": str(tmp_path), "env": {"PYTHONPATH": str(other)}}, {}, loaded, [])
+    assert "elsewhere/reprobook_probe_mod.py has the name of a module" in why
+    monkeypatch.delitem(sys.modules, "reprobook_probe_mod")
 
 
 def stamps(site: Path, *files: Path) -> dict:

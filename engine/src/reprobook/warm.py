@@ -98,6 +98,17 @@ def _serve() -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     before = dict(os.environ)
+    read_while_importing: set[str] = set()
+    recording = [True]
+
+    def note_reads(event: str, args: tuple) -> None:
+        # the files the imports read besides their modules (a library's configuration or data),
+        # watched as the modules are; audit hooks cannot be removed, so after the imports it
+        # returns at once (in this process and in the kernels it forks)
+        if recording and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+            read_while_importing.add(os.fsdecode(args[0]))
+
+    sys.addaudithook(note_reads)
     try:
         with _as_in_a_kernel():
             for name in first.get("preload", []):
@@ -116,7 +127,8 @@ def _serve() -> None:
     # replaced by its job's, so they are set again there, as the same imports would in a cold kernel
     set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
     base_path = list(sys.path[1:])
-    watched = _install_stamps(base_path)
+    recording.clear()
+    watched = _install_stamps(base_path, {f for f in read_while_importing if not f.endswith(".pyc")})
     loaded = _shadowable_names()
     # one reply per request, none to the first: whoever asks first waits for the imports
     for line in iter(inp.readline, b""):
@@ -155,35 +167,48 @@ def _serve() -> None:
 
 # --- what a warm parent can serve -------------------------------------------------------------
 
-def _install_stamps(base_path: list[str]) -> dict[str, tuple[int, int, int]]:
-    """{path: (inode, mtime_ns, size)} of every module file imported here, every `.pth` file and
-    every folder of the import path (installing or removing a package adds or removes entries)."""
-    paths = {f for mod in list(sys.modules.values()) if isinstance(f := getattr(mod, "__file__", None), str)}
+def _install_stamps(base_path: list[str], read: set[str] = frozenset()) -> dict[str, tuple]:
+    """What a parent watches: {file: (inode, mtime_ns, size)} of every module file imported here,
+    every `.pth` file and every other file in `read` (what the imports opened), and {folder:
+    its entries} of every folder of the import path (installing or removing a package adds or
+    removes entries; compiled bytecode, written by any process that imports, does not count)."""
+    files = {f for mod in list(sys.modules.values()) if isinstance(f := getattr(mod, "__file__", None), str)}
+    files.update(read)
+    out: dict[str, tuple] = {}
     for folder in base_path:
-        paths.add(folder)
-        try:
-            with os.scandir(folder) as entries:
-                paths.update(e.path for e in entries if e.name.endswith(".pth"))
-        except OSError:
-            continue
-    out = {}
-    for path in paths:
-        try:
-            st = os.stat(path)
-        except (OSError, ValueError):
-            continue
-        out[path] = (st.st_ino, st.st_mtime_ns, st.st_size)
+        entries = _entries(folder)
+        if entries is not None:
+            out[folder] = entries
+            files.update(os.path.join(folder, e) for e in entries if e.endswith(".pth"))
+    for path in files:
+        stamp = _file_stamp(path)
+        if stamp is not None:
+            out[path] = stamp
     return out
 
 
-def _changed(watched: dict[str, tuple[int, int, int]]) -> str:
+def _entries(folder: str) -> tuple | None:
+    try:
+        return ("folder", *sorted(e for e in os.listdir(folder) if e != "__pycache__"))
+    except OSError:
+        return None
+
+
+def _file_stamp(path: str) -> tuple | None:
+    import stat
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size) if stat.S_ISREG(st.st_mode) else None
+
+
+def _changed(watched: dict[str, tuple]) -> str:
     """The first watched path that changed since the imports ('' when none did)."""
     for path, stamp in watched.items():
-        try:
-            st = os.stat(path)
-        except OSError:
-            return path
-        if (st.st_ino, st.st_mtime_ns, st.st_size) != stamp:
+        now = _entries(path) if stamp[0] == "folder" else _file_stamp(path)
+        if now != stamp:
             return path
     return ""
 
@@ -235,6 +260,21 @@ def _importable_names(folder: str) -> dict[str, str]:
     return names
 
 
+def _loaded_from(name: str, folder: str) -> bool:
+    """Whether the module `name` imported here is the one in `folder` (an editable install of the
+    project puts its code folder on the interpreter's path too)."""
+    mod = sys.modules.get(name)
+    file = getattr(mod, "__file__", None)
+    if file:  # folder/name.py, or a package: folder/name/__init__.py
+        where = os.path.dirname(file)
+        if os.path.basename(file).startswith("__init__."):
+            where = os.path.dirname(where)
+        return os.path.realpath(where) == os.path.realpath(folder)
+    # a namespace package: folder/name among its portions
+    return any(os.path.realpath(os.path.dirname(p)) == os.path.realpath(folder)
+               for p in list(getattr(mod, "__path__", None) or []))
+
+
 def _cannot_serve(req: dict, watched, loaded: frozenset[str], base_path: list[str]) -> tuple[str, bool]:
     """(why a kernel forked from this parent would not start as a cold kernel of the job would, or
     '' when it would; True when the reason is that this parent's files changed)."""
@@ -243,9 +283,9 @@ def _cannot_serve(req: dict, watched, loaded: frozenset[str], base_path: list[st
         return f"{changed} changed since the warm kernel parent started", True
     cwd = req["cwd"]
     code_dirs = [p for p in req["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
-    for folder in [cwd, *(p for p in code_dirs if p not in base_path)]:
+    for folder in [cwd, *code_dirs]:
         provided = _importable_names(folder)
-        clash = sorted(provided.keys() & loaded)
+        clash = sorted(name for name in provided.keys() & loaded if not _loaded_from(name, folder))
         if clash:
             return (f"{os.path.join(folder, provided[clash[0]])} has the name of a module the warm kernel "
                     f"parent imported ({clash[0]}); a cold kernel imports the project's", False)
