@@ -84,3 +84,8 @@ def test_installing_or_editing_code_is_noticed(tmp_path: Path):
     watched = stamps(site, module)
     module.write_text("X = 22\n")  # an editable install's source edited
     assert warm._changed(watched) == str(module)
+
+    watched = stamps(site, module)
+    for name in (".lib.py.swp", ".#lib.py", "lib.py~", "__pycache__"):  # an editor's and Python's own files
+        (site / name).mkdir()
+    assert warm._changed(watched) == ""

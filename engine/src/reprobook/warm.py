@@ -128,7 +128,10 @@ def _serve() -> None:
     set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
     base_path = list(sys.path[1:])
     recording.clear()
-    watched = _install_stamps(base_path, {f for f in read_while_importing if not f.endswith(".pyc")})
+    # not bytecode (its source is watched), nor the kernel's pseudo-files (/proc/stat and the like
+    # get a new inode and time whenever the kernel drops its cache of them)
+    watched = _install_stamps(base_path, {f for f in read_while_importing if not f.endswith(".pyc")
+                                          and not f.startswith(("/proc/", "/sys/", "/dev/"))})
     loaded = _shadowable_names()
     # one reply per request, none to the first: whoever asks first waits for the imports
     for line in iter(inp.readline, b""):
@@ -172,7 +175,7 @@ def _install_stamps(base_path: list[str], read: set[str] = frozenset()) -> dict[
     every `.pth` file and every other file in `read` (what the imports opened), and {folder:
     its entries} of every folder of the import path (installing or removing a package adds or
     removes entries; compiled bytecode, written by any process that imports, does not count)."""
-    files = {f for mod in list(sys.modules.values()) if isinstance(f := getattr(mod, "__file__", None), str)}
+    files = {f for mod in list(sys.modules.values()) if isinstance(f := _attribute(mod, "__file__"), str)}
     files.update(read)
     out: dict[str, tuple] = {}
     for folder in base_path:
@@ -188,10 +191,14 @@ def _install_stamps(base_path: list[str], read: set[str] = frozenset()) -> dict[
 
 
 def _entries(folder: str) -> tuple | None:
+    """("folder", its entries): what can be imported or installed there, not bytecode caches or an
+    editor's swap, lock and backup files (".x.swp", ".#x.py", "x.py~")."""
     try:
-        return ("folder", *sorted(e for e in os.listdir(folder) if e != "__pycache__"))
+        names = os.listdir(folder)
     except OSError:
         return None
+    return ("folder", *sorted(e for e in names if e != "__pycache__" and not e.startswith((".", "#"))
+                              and not e.endswith("~")))
 
 
 def _file_stamp(path: str) -> tuple | None:
@@ -225,8 +232,8 @@ def _shadowable_names() -> frozenset[str]:
         top = name.partition(".")[0]
         if top in sys.builtin_module_names or top == "__main__":
             continue
-        spec = getattr(sys.modules.get(top), "__spec__", None)
-        if spec is not None and spec.origin == "frozen":
+        spec = _attribute(sys.modules.get(top), "__spec__")
+        if _attribute(spec, "origin") == "frozen":
             continue
         names.add(top)
     return frozenset(names)
@@ -260,19 +267,28 @@ def _importable_names(folder: str) -> dict[str, str]:
     return names
 
 
+def _attribute(mod, name: str):
+    """getattr(mod, name, None) for whatever sits in sys.modules (a lazy module's __getattr__ may
+    raise anything)."""
+    try:
+        return getattr(mod, name, None)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def _loaded_from(name: str, folder: str) -> bool:
     """Whether the module `name` imported here is the one in `folder` (an editable install of the
     project puts its code folder on the interpreter's path too)."""
     mod = sys.modules.get(name)
-    file = getattr(mod, "__file__", None)
-    if file:  # folder/name.py, or a package: folder/name/__init__.py
+    file = _attribute(mod, "__file__")
+    if isinstance(file, str):  # folder/name.py, or a package: folder/name/__init__.py
         where = os.path.dirname(file)
         if os.path.basename(file).startswith("__init__."):
             where = os.path.dirname(where)
         return os.path.realpath(where) == os.path.realpath(folder)
     # a namespace package: folder/name among its portions
     return any(os.path.realpath(os.path.dirname(p)) == os.path.realpath(folder)
-               for p in list(getattr(mod, "__path__", None) or []))
+               for p in list(_attribute(mod, "__path__") or []) if isinstance(p, str))
 
 
 def _cannot_serve(req: dict, watched, loaded: frozenset[str], base_path: list[str]) -> tuple[str, bool]:
