@@ -30,13 +30,13 @@ def test_a_kernel_is_refused_where_the_job_path_has_a_module_named_like_a_loaded
     src.mkdir()
     req = {"cwd": str(notebooks), "env": {"PYTHONPATH": str(src)}}
     loaded = frozenset({"json", "six"}) | warm.STARTUP_MODULES
-    assert warm._cannot_serve(req, {}, loaded, []) == ("", False)
+    assert warm._cannot_serve(req, {}, loaded) == ("", False)
     (src / "six.py").write_text("")
-    why, stale = warm._cannot_serve(req, {}, loaded, [])
+    why, stale = warm._cannot_serve(req, {}, loaded)
     assert "six.py has the name of a module the warm kernel parent imported (six)" in why and not stale
     (src / "six.py").unlink()
     (notebooks / "sitecustomize.py").write_text("")
-    assert "sitecustomize" in warm._cannot_serve(req, {}, loaded, [])[0]
+    assert "sitecustomize" in warm._cannot_serve(req, {}, loaded)[0]
 
 
 def test_a_module_imported_from_the_projects_own_folder_is_no_clash(tmp_path: Path, monkeypatch):
@@ -51,8 +51,8 @@ def test_a_module_imported_from_the_projects_own_folder_is_no_clash(tmp_path: Pa
     import reprobook_probe_mod  # noqa: F401 - imported from src/, as a parent would
 
     loaded = frozenset({"reprobook_probe_mod"})
-    assert warm._cannot_serve({"cwd": str(tmp_path), "env": {"PYTHONPATH": str(own)}}, {}, loaded, []) == ("", False)
-    why, _ = warm._cannot_serve({"cwd": str(tmp_path), "env": {"PYTHONPATH": str(other)}}, {}, loaded, [])
+    assert warm._cannot_serve({"cwd": str(tmp_path), "env": {"PYTHONPATH": str(own)}}, {}, loaded) == ("", False)
+    why, _ = warm._cannot_serve({"cwd": str(tmp_path), "env": {"PYTHONPATH": str(other)}}, {}, loaded)
     assert "elsewhere/reprobook_probe_mod.py has the name of a module" in why
     monkeypatch.delitem(sys.modules, "reprobook_probe_mod")
 

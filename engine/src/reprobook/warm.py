@@ -1,19 +1,20 @@
 """Warm kernels: fork each job's kernel from a parent process that has already imported the
 third-party libraries the notebooks import, so that a job does not pay for `import pandas`.
 
-A local run keeps one warm parent (`python -m reprobook.warm`, the project's interpreter, with
-the kernels' fixed environment), started by the coordinator before its workers fork and shared by
-them, as multiprocessing's forkserver is: the workers inherit its pipes and take turns on them
-under a lock. The parent imports what the stale jobs import that is not project code (never
-`reprobook.nb`, never the project's own modules, so editing them needs no restart) while the
-coordinator goes on, then forks one child per job; the child becomes a fresh kernel process (its
-own session, the job's working directory, environment and import path, the read/write guard) and
-starts ipykernel. Each job therefore still starts from a clean interpreter state. A parent is
-keyed by its interpreter, its environment (the project's private folders and code folders among
-it) and what it preloaded: when any of them changes, a new parent starts. A process that builds
-again (`reprobook serve`, builds run in-process by `reprobook.testing.invoke`) keeps its parent
-for the next run with the same key; a build from the command line is one run in one process. It runs in the kernels' private folder, not the user's home (matplotlib reads a
-`matplotlibrc` in the working folder while it is imported).
+A local run keeps one warm parent (`python -m reprobook.warm`, the project's interpreter, with the
+kernels' fixed environment), started by the coordinator before its workers fork and shared by them,
+as multiprocessing's forkserver is: the workers inherit its pipes and take turns on them under a
+lock. The parent imports what the stale jobs import that is not project code (never `reprobook.nb`,
+never the project's own modules, so editing them needs no restart) while the coordinator goes on,
+then forks one child per job; the child becomes a fresh kernel process (its own session, the job's
+working directory, environment and import path, the read/write guard) and starts ipykernel. Each job
+therefore still starts from a clean interpreter state. A parent is keyed by its interpreter, its
+environment (the project's private folders and code folders among it) and what it preloaded: when
+any of them changes, a new parent starts. A process that builds again (`reprobook serve`, builds run
+in-process by `reprobook.testing.invoke`) keeps its parent for the next run with the same key; a
+build from the command line is one run in one process. The parent runs in the kernels' private
+folder, not the user's home (matplotlib reads a `matplotlibrc` in the working folder while it is
+imported).
 
 Before it forks a kernel, the parent checks that the kernel would start as a cold kernel of the job
 would, and refuses otherwise; that kernel then starts cold (same results, a note in its log):
@@ -22,10 +23,13 @@ would, and refuses otherwise; that kernel then starts cold (same results, a note
   imports `six`, say, and the project has its own `six.py`);
 - that path has no `sitecustomize` or `usercustomize` (a cold kernel runs it at start), and the
   notebook's folder no `matplotlibrc` when matplotlib is preloaded (read while it is imported);
-- the files of the modules it imported, the `.pth` files and the folders of its import path are
+- the files of the modules it imported, the other files its imports opened (a library's
+  configuration), the `.pth` files and the entries of the folders of its import path are
   unchanged (an editable install edited, a package installed, upgraded or removed: a Dask worker's
-  parent lives as long as the worker). A parent whose files changed is replaced. The parent dies with the process that started it, and kernels with the parent
-(`PR_SET_PDEATHSIG`). A process that finds no parent for its key (a Dask worker) starts its own.
+  parent lives as long as the worker).
+A parent whose files changed is replaced. The parent dies with the process that started it, and
+kernels with the parent (`PR_SET_PDEATHSIG`). A process that finds no parent for its key (a Dask
+worker) starts its own.
 
 The seam is a jupyter-client kernel provisioner (`reprobook-warm`, registered as an entry point):
 papermill and nbclient drive the kernel exactly as they drive a cold one.
@@ -35,6 +39,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -142,7 +147,7 @@ def _serve() -> None:
         elif op == "check":
             reply({"stale": _changed(watched)})
         elif op == "start":
-            why, stale = _cannot_serve(req, watched, loaded, base_path)
+            why, stale = _cannot_serve(req, watched, loaded)
             if why:
                 reply({"refused": why, "stale": stale})
                 continue
@@ -202,8 +207,6 @@ def _entries(folder: str) -> tuple | None:
 
 
 def _file_stamp(path: str) -> tuple | None:
-    import stat
-
     try:
         st = os.stat(path)
     except (OSError, ValueError):
@@ -291,7 +294,7 @@ def _loaded_from(name: str, folder: str) -> bool:
                for p in list(_attribute(mod, "__path__") or []) if isinstance(p, str))
 
 
-def _cannot_serve(req: dict, watched, loaded: frozenset[str], base_path: list[str]) -> tuple[str, bool]:
+def _cannot_serve(req: dict, watched, loaded: frozenset[str]) -> tuple[str, bool]:
     """(why a kernel forked from this parent would not start as a cold kernel of the job would, or
     '' when it would; True when the reason is that this parent's files changed)."""
     changed = _changed(watched)
@@ -520,6 +523,10 @@ def _key(env: dict[str, str], preload: tuple[str, ...]) -> tuple[str, dict[str, 
     return json.dumps([sys.executable, sorted(static.items()), list(preload)]), static
 
 
+class Refused(RuntimeError):
+    """The warm parent will not fork this job's kernel: it would not start as a cold one would."""
+
+
 _FAILED: dict[str, str] = {}  # per process, for one run (new_run): key -> why its warm parent could not start
 _AT_EXIT: list[bool] = []
 
@@ -575,10 +582,6 @@ def start_kernel_process(env: dict[str, str], preload: tuple[str, ...], request:
         wp.stale = wp.stale or reply["stale"]
         raise Refused(reply["refused"])
     return wp, reply["pid"]
-
-
-class Refused(RuntimeError):
-    """The warm parent will not fork this job's kernel: it would not start as a cold one would."""
 
 
 def lost_parent() -> str:
