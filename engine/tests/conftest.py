@@ -1,6 +1,8 @@
 """Fixtures of the engine's tests: small projects laid out in several ways."""
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from pathlib import Path
 
@@ -23,20 +25,46 @@ def mini(tmp_path: Path) -> Path:
     return dest
 
 
+@contextlib.contextmanager
+def _session_folder(tmp_path_factory, name: str):
+    """(folder, first): a folder shared by the test session's workers, held under an exclusive lock
+    while the body runs; `first` is True for the one worker that finds it empty (it fills it).
+    Without pytest-xdist the session is one process and the folder its own. The pattern of
+    pytest-xdist's documentation ("making session-scoped fixtures execute only once"), with
+    fcntl.flock for a lock."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # .../pytest-N/popen-gwK: the session's folder is the workers' parent
+    folder = base / name
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / ".filled"
+        yield folder, not done.exists()
+        done.parent.mkdir(parents=True, exist_ok=True)
+        done.touch()
+
+
 @pytest.fixture(scope="session")
 def _mini_built_once(tmp_path_factory) -> Path:
+    """The mini project after `reprobook build --no-book`, built by one worker of the session (the
+    others wait for it); read only."""
     from reprobook.testing import invoke
 
-    root = tmp_path_factory.mktemp("mini-built") / "mini"
-    shutil.copytree(FIXTURES / "mini", root)
-    invoke(root, "build", "--no-book", check=True)
+    with _session_folder(tmp_path_factory, "mini-built") as (folder, first):
+        root = folder / "mini"
+        if first:
+            shutil.rmtree(root, ignore_errors=True)  # left by a worker whose build failed
+            shutil.copytree(FIXTURES / "mini", root)
+            invoke(root, "build", "--no-book", check=True)
     return root
 
 
 @pytest.fixture
 def built_mini(_mini_built_once: Path, tmp_path: Path) -> Path:
     """A copy of the mini project after `reprobook build --no-book` (results/ and _build/ current; the
-    jobs ran once per test worker), for tests whose subject comes after a first build."""
+    jobs ran once in the session), for tests whose subject comes after a first build."""
     dest = tmp_path / "mini"
     shutil.copytree(_mini_built_once, dest, symlinks=True)
     return dest

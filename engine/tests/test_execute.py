@@ -29,7 +29,7 @@ def append_cell(root: Path, notebook: str, code: str) -> None:
 
 
 def test_jobs_run_in_the_projects_interpreter_whatever_the_user_configured(mini, _mini_built_once, tmp_path):
-    clean = _mini_built_once  # the same project, built once per worker without the settings below (read only)
+    clean = _mini_built_once  # the same project, built once in the session without the settings below (read only)
     # a user-level kernelspec named python3 from another environment, and a user's matplotlib settings
     kernels = tmp_path / "jupyter" / "kernels" / "python3"
     kernels.mkdir(parents=True)
@@ -132,6 +132,10 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     assert a == b and "figures/bars.svg" in a and "manifest.json" in a
     printed = (mini / "results/notebooks/words.ipynb").read_text()
     assert "PYDEVD_USE_FRAME_EVAL" in printed and "JPY_PARENT_PID" in printed and "OutStream" in printed
+    # each job's log says how its kernel started
+    assert (cold / "_build/logs/words.log").read_text().splitlines()[0] == "job words: ok (cold kernel)"
+    assert (mini / "_build/logs/words.log").read_text().splitlines()[0] == \
+        "job words: ok (warm kernel, forked from the worker's warm parent)"
 
 
 def kernel_parents(root: Path, *notebooks: str) -> set[str]:
@@ -208,6 +212,8 @@ def test_a_kernel_starts_warm_only_as_it_would_start_cold(mini):
     assert "site yes lw 7.0" in (mini / "results/notebooks/sums.ipynb").read_text()
     logs = "".join(p.read_text(errors="replace") for p in (mini / "_build").rglob("*.log"))
     assert "sitecustomize" in logs and "this kernel starts cold" in logs
+    first = (mini / "_build/logs/sums.log").read_text().splitlines()[0]  # the job's log says so too
+    assert first.startswith("job sums: ok (cold kernel: ") and "sitecustomize" in first, first
 
 
 def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):

@@ -17,20 +17,17 @@ from reprobook.testing import invoke
 
 pytestmark = pytest.mark.xdist_group("kit")  # one worker shares the module's built project
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.fixture(scope="session")  # session: built once per worker even if tests interleave
-def built(tmp_path_factory) -> Path:
-    """The mini project with its record (results/), built once for this module."""
+@pytest.fixture(scope="session")
+def built(_mini_built_once, tmp_path_factory) -> Path:
+    """The mini project with its record (results/) as a checkout has it (no _build/): a copy of the
+    session's built mini project."""
     root = tmp_path_factory.mktemp("built") / "mini"
-    shutil.copytree(FIXTURES / "mini", root)
-    invoke(root, "build", "--no-book", check=True)
-    shutil.rmtree(root / "_build")
+    shutil.copytree(_mini_built_once, root, ignore=shutil.ignore_patterns("_build"))
     return root
 
 

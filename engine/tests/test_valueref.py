@@ -69,3 +69,14 @@ def test_a_moved_facet_is_a_change_of_the_value():
     moved = {"balance": {**VALUES["balance"], "about": {"year": 2023, "reporter": "KAZ"}}}
     assert diff_values(VALUES, {**VALUES, **moved}) == [("balance", "5 (reporter KAZ, year 2024)", "5 (reporter KAZ, year 2023)")]
     assert diff_values(VALUES, dict(VALUES)) == []
+
+
+def test_a_number_that_moved_only_where_its_display_rounds_shows_both_unrounded():
+    """The book prints both as 0.817: a report must not read "0.817 -> 0.817" and leave the
+    maintainer wondering what moved."""
+    from reprobook.compare import diff_values
+
+    old = {"r": {"value": 0.81712, "display": "0.817"}}
+    new = {"r": {"value": 0.81694, "display": "0.817"}}
+    assert diff_values(old, new) == [("r", "0.817 (unrounded 0.81712)", "0.817 (unrounded 0.81694)")]
+    assert diff_values(old, {"r": {"value": 0.8, "display": "0.800"}}) == [("r", "0.817", "0.800")]

@@ -100,11 +100,17 @@ def _shown(entry: dict[str, Any] | None, with_about: bool) -> Any:
 
 
 def diff_values(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(name, old, new) for every value whose number, display or facets (about) changed."""
+    """(name, old, new) for every value whose number, display or facets (about) changed, as a
+    report shows them (`_shown`). A number that moved only in digits its display rounds away is
+    shown with the unrounded number beside the display ("0.817 (unrounded 0.81712)"), so that
+    the two sides never read the same."""
     out = []
     for name in sorted(set(old) | set(new)):
         a, b = old.get(name) or {}, new.get(name) or {}
         about_moved = a.get("about") != b.get("about")
         if a.get("value") != b.get("value") or a.get("display") != b.get("display") or about_moved:
-            out.append((name, _shown(old.get(name), about_moved), _shown(new.get(name), about_moved)))
+            shown_a, shown_b = _shown(old.get(name), about_moved), _shown(new.get(name), about_moved)
+            if shown_a is not None and shown_a == shown_b:
+                shown_a, shown_b = f"{shown_a} (unrounded {a.get('value')})", f"{shown_b} (unrounded {b.get('value')})"
+            out.append((name, shown_a, shown_b))
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -159,7 +160,7 @@ def run(task: Task) -> Outcome:
                 start_timeout=120, deadline=deadline, limit=task.timeout, warm=task.warm, preload=task.preload,
                 kernel_env=env, kernel_cwd=cwd, kernel_output=klog, request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
-        _log_executed(jd, f"job {task.job}: FAILED")
+        _log_executed(jd, f"job {task.job}: FAILED ({_kernel_start(task, jd)})")
         audit = _audit(jd)
         if audit:
             return fail(audit[0], exc.exec_count)
@@ -175,7 +176,7 @@ def run(task: Task) -> Outcome:
 
             lost = warm.lost_parent()
         return fail(f"{type(exc).__name__}: {exc}" + (f"; {lost}" if lost else "") + f" (kernel log: {jd.kernel_log})")
-    _log_executed(jd, f"job {task.job}: ok")
+    _log_executed(jd, f"job {task.job}: ok ({_kernel_start(task, jd)})")
     engine.share_font_cache(Path(task.kernel_home) / "matplotlib")
     audit = _audit(jd)
     if audit:
@@ -200,6 +201,21 @@ def _cell_index(jd: JobDir, exec_count: int | None) -> int | None:
         if c.cell_type == "code" and c.get("execution_count") == exec_count:
             return i
     return None
+
+
+COLD_NOTE = re.compile(r"^reprobook: no warm kernel parent \((.*)\); this kernel starts cold$", re.M)
+
+
+def _kernel_start(task: Task, jd: JobDir) -> str:
+    """How the job's kernel started, for its log: forked from the worker's warm parent, or cold
+    (warm kernels off, or the reason the warm parent could not serve it, from the kernel log)."""
+    if not task.warm:
+        return "cold kernel"
+    try:
+        note = COLD_NOTE.search(jd.kernel_log.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        note = None
+    return f"cold kernel: {note.group(1)}" if note else "warm kernel, forked from the worker's warm parent"
 
 
 def _log_executed(jd: JobDir, header: str) -> None:
