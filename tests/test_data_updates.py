@@ -95,7 +95,10 @@ def test_an_update_that_falsifies_a_claim_stops_the_build_and_names_it(repo):
     edit_csv(repo.root / "data/trade_flows.csv", list(FLOWS), "value_keur",
              {("KAZ", "export_to_eu", "2024"): cut, ("CA5", "export_to_eu", "2024"): cut})
     before = tree_hashes(repo.root / "results")
-    proc = repo.cli("build", "--no-book", timeout=600)
+    try:
+        proc = repo.cli("build", "--no-book", timeout=600)
+    finally:
+        git(repo.root, "checkout", "--", "data")  # the shared copy as it was, whatever runs after
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr
     assert "claim(s) the book makes are false with the new data; nothing was published" in err

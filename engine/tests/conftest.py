@@ -70,16 +70,43 @@ def built_mini(_mini_built_once: Path, tmp_path: Path) -> Path:
     return dest
 
 
-def pytest_collection_modifyitems(items):
-    """The slow (end-to-end) tests first, in their order, then the quick ones: with xdist the
-    workers then finish together on the quick tests instead of one waiting for the other's last
-    end-to-end build (longest first is the classic rule for balancing parallel work).
+DURATIONS = "reprobook/durations"  # pytest's cache (.pytest_cache): seconds each test took last time
+_took: dict[str, float] = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow (end-to-end) tests first, the longest of the last run first (pytest's cache; a test
+    it has not seen counts as the longest, and in a fresh clone the files' order holds; the tests
+    of an xdist group keep the files' order), then the quick ones: with xdist the workers then
+    finish together on the quick tests instead of one waiting for the other's last end-to-end
+    build (longest first is the classic rule for balancing parallel work).
 
     Tests that mostly wait (for a Dask cluster, a kill, a time limit, another build's lock, the
     server) carry `xdist_group("waits")`: they run one after another on one worker, so that their
     waits overlap the other worker's builds, never each other's (two waits at once leave the
     cores idle)."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    cache = getattr(config, "cache", None)
+    last = cache.get(DURATIONS, {}) if cache is not None else {}
+    unseen = max(last.values(), default=0.0)
+
+    def order(item) -> tuple[bool, float]:
+        slow = item.get_closest_marker("slow") is not None
+        if not slow or item.get_closest_marker("xdist_group") is not None:
+            return not slow, 0.0  # a group runs whole on one worker, its tests in the files' order
+        return False, -last.get(item.nodeid, unseen)
+
+    items.sort(key=order)
+
+
+def pytest_runtest_logreport(report):
+    _took[report.nodeid] = _took.get(report.nodeid, 0.0) + report.duration  # setup, call, teardown
+
+
+def pytest_sessionfinish(session):
+    """Remember how long each test took (in the controller: it sees every worker's reports)."""
+    cache = getattr(session.config, "cache", None)
+    if cache is not None and _took and not os.environ.get("PYTEST_XDIST_WORKER"):
+        cache.set(DURATIONS, {**cache.get(DURATIONS, {}), **{k: round(v, 2) for k, v in _took.items()}})
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it (-p no:xdist) nothing to do

@@ -48,7 +48,9 @@ def test_jobs_run_in_the_projects_interpreter_whatever_the_user_configured(mini,
 
 
 @pytest.mark.xdist_group("waits")  # it mostly waits: see engine/tests/conftest.py
-def test_a_job_that_runs_too_long_is_stopped_naming_the_cell_and_the_limit(mini):
+def test_a_job_that_runs_too_long_is_stopped_naming_the_cell_and_the_limit(built_mini):
+    mini = built_mini
+    record = tree_hashes(mini / "results")
     add_settings(mini, "  timeout: 4\n")
     append_cell(mini, "notebooks/words.py", "import time\ntime.sleep(600)")
     t0 = time.monotonic()
@@ -56,7 +58,7 @@ def test_a_job_that_runs_too_long_is_stopped_naming_the_cell_and_the_limit(mini)
     assert proc.returncode == 1
     assert time.monotonic() - t0 < 60
     assert "words" in proc.stderr and "time limit of 4 s" in proc.stderr and "stopped in cell 1" in proc.stderr
-    assert not (mini / "results").exists()
+    assert tree_hashes(mini / "results") == record
     for named in re.findall(r"(?:executed notebook|log): (\S+?)(?:,|$)", proc.stderr, re.M):
         assert (mini / named).is_file(), f"the message names {named}, which does not exist"
     assert "log: _build/logs/words.log" in proc.stderr
@@ -68,7 +70,8 @@ def _processes_mentioning(text: str) -> list[str]:
 
 
 @pytest.mark.xdist_group("waits")  # it mostly waits: see engine/tests/conftest.py
-def test_killing_the_coordinator_leaves_no_workers_or_kernels_and_the_next_build_takes_over(mini):
+def test_killing_the_coordinator_leaves_no_workers_or_kernels_and_the_next_build_takes_over(built_mini):
+    mini = built_mini
     append_cell(mini, "notebooks/words.py", "import time\ntime.sleep(600)")
     proc = subprocess.Popen([sys.executable, "-m", "reprobook", "build", "--no-book"], cwd=mini,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -99,7 +102,9 @@ def test_killing_the_coordinator_leaves_no_workers_or_kernels_and_the_next_build
     assert "waiting" not in second.stderr
 
 
-def test_writes_outside_the_scratch_folder_and_undeclared_reads_fail_the_job(mini):
+def test_writes_outside_the_scratch_folder_and_undeclared_reads_fail_the_job(built_mini):
+    mini = built_mini
+    record = tree_hashes(mini / "results")
     append_cell(mini, "notebooks/words.py", "open('stray.csv', 'w').write('x')")  # cwd: the notebook's folder
     proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1
@@ -110,7 +115,7 @@ def test_writes_outside_the_scratch_folder_and_undeclared_reads_fail_the_job(min
     proc = invoke(mini, "build", "--no-book")
     assert proc.returncode == 1  # caught in the notebook, still reported
     assert "job 'words' read data/numbers.csv, which it does not declare as an input" in proc.stderr
-    assert not (mini / "results").exists()
+    assert tree_hashes(mini / "results") == record
 
 
 def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
@@ -266,7 +271,8 @@ def test_ctrl_c_in_the_terminal_leaves_the_warm_parent_to_the_build(tmp_path):
     assert parent.proc.returncode == -signal.SIGKILL
 
 
-def test_a_dynamic_import_of_project_code_fails_the_job_naming_the_module(mini):
+def test_a_dynamic_import_of_project_code_fails_the_job_naming_the_module(built_mini):
+    mini = built_mini
     (mini / "src" / "helpers").mkdir(parents=True)
     (mini / "src" / "helpers" / "__init__.py").write_text("")
     (mini / "src" / "helpers" / "hidden.py").write_text("X = 1\n")

@@ -1,6 +1,7 @@
 """Faults and hostile input: locks, stray writes, missing outputs, injected markup, no network."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -44,13 +45,14 @@ def test_undeclared_input_is_refused(built_mini):
 
 
 @pytest.mark.xdist_group("waits")  # it mostly waits: see engine/tests/conftest.py
-def test_two_builds_at_once_one_waits(mini):
+def test_two_builds_at_once_one_waits(built_mini):
+    mini = built_mini
     nb = mini / "notebooks/words.py"
     nb.write_text("import time\ntime.sleep(2)\n" + nb.read_text())
     first = subprocess.Popen([sys.executable, "-m", "reprobook", "build", "--no-book"], cwd=mini,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 30
-    while time.time() < deadline and not (mini / "_build" / "scratch").exists():
+    deadline = time.time() + 30  # until the first build runs its job (it holds the project's lock)
+    while time.time() < deadline and not any((mini / "_build" / "scratch").glob("words-*")):
         time.sleep(0.1)
     second = invoke(mini, "build", "--no-book")
     out1, err1 = first.communicate(timeout=300)
@@ -72,12 +74,15 @@ def test_parameters_are_literals_never_evaluated(built_mini):
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0, reason="needs root and unshare")
-def test_build_needs_no_network(mini):
-    """After setup, a whole build (jobs and book) runs in a network namespace with loopback only."""
+def test_build_needs_no_network(built_mini):
+    """After setup, a build that runs a job and builds the book runs in a network namespace with
+    loopback only."""
+    (built_mini / "data/words.csv").write_text("word\ngamma\n")
     cmd = f"ip link set lo up && {sys.executable} -m reprobook build"
-    proc = subprocess.run(["unshare", "-n", "sh", "-c", cmd], cwd=mini, capture_output=True, text=True)
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", cmd], cwd=built_mini, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert (mini / "_build/html/index.html").is_file()
+    assert set(json.loads((built_mini / "_build/run.json").read_text())["executed"]) == {"words"}
+    assert "gamma" in (built_mini / "_build/html/book/results.html").read_text()
 
 
 @pytest.mark.parametrize("name, text, fragment", [

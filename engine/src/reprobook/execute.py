@@ -153,7 +153,11 @@ def run(task: Task) -> Outcome:
                                     kernel_home=Path(task.kernel_home), extra=kernel_extra_env(task, jd))
     deadline = time.monotonic() + task.timeout
     try:
-        with open(jd.kernel_log, "w", encoding="utf-8") as klog:
+        # appended to, never written at an offset: the kernel's output (the kernel process shares this
+        # file's descriptor) and the provisioner's note on a cold start (written through its own) must
+        # not overwrite each other
+        jd.kernel_log.write_text("", encoding="utf-8")
+        with open(jd.kernel_log, "a", encoding="utf-8") as klog:
             papermill.execute_notebook(
                 str(jd.input_notebook), str(jd.executed), parameters=task.parameters, engine_name=engine.ENGINE_NAME,
                 kernel_name="python3", language="python", cwd=cwd, progress_bar=False, log_output=False,
