@@ -212,7 +212,8 @@ def test_a_kernel_starts_warm_only_as_it_would_start_cold(mini):
     spec = mini / "pipeline.yml"
     spec.write_text(spec.read_text().replace("inputs: [data/numbers.csv]", "inputs: [data/numbers.csv, notebooks/matplotlibrc]"))
     append_cell(mini, "notebooks/sums.py", "import os\nprint('site', os.environ.get('SITE_CUSTOMIZED'), 'lw', "
-                                           "plt.rcParams['lines.linewidth'])")
+                                           "plt.rcParams['lines.linewidth'])\n"
+                                           "os.write(2, b'the kernel writes to its log\\n' * 20)")  # after the note
     invoke(mini, "build", "--no-book", check=True)
     assert "site yes lw 7.0" in (mini / "results/notebooks/sums.ipynb").read_text()
     logs = "".join(p.read_text(errors="replace") for p in (mini / "_build").rglob("*.log"))
