@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 from pathlib import Path
 
@@ -26,7 +25,7 @@ def mini(tmp_path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _session_folder(tmp_path_factory, name: str):
+def _session_folder(config, tmp_path_factory, name: str):
     """(folder, first): a folder shared by the test session's workers, held under an exclusive lock
     while the body runs; `first` is True for the one worker that finds it empty (it fills it).
     Without pytest-xdist the session is one process and the folder its own. The pattern of
@@ -35,7 +34,7 @@ def _session_folder(tmp_path_factory, name: str):
     import fcntl
 
     base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if hasattr(config, "workerinput"):  # an xdist worker (not a pytest it started)
         base = base.parent  # .../pytest-N/popen-gwK: the session's folder is the workers' parent
     folder = base / name
     with open(base / f"{name}.lock", "w") as lock:
@@ -47,12 +46,12 @@ def _session_folder(tmp_path_factory, name: str):
 
 
 @pytest.fixture(scope="session")
-def _mini_built_once(tmp_path_factory) -> Path:
+def _mini_built_once(pytestconfig, tmp_path_factory) -> Path:
     """The mini project after `reprobook build --no-book`, built by one worker of the session (the
     others wait for it); read only."""
     from reprobook.testing import invoke
 
-    with _session_folder(tmp_path_factory, "mini-built") as (folder, first):
+    with _session_folder(pytestconfig, tmp_path_factory, "mini-built") as (folder, first):
         root = folder / "mini"
         if first:
             shutil.rmtree(root, ignore_errors=True)  # left by a worker whose build failed
@@ -85,8 +84,7 @@ def pytest_collection_modifyitems(config, items):
     server) carry `xdist_group("waits")`: they run one after another on one worker, so that their
     waits overlap the other worker's builds, never each other's (two waits at once leave the
     cores idle)."""
-    cache = getattr(config, "cache", None)
-    last = cache.get(DURATIONS, {}) if cache is not None else {}
+    last = _durations(config)
     unseen = max(last.values(), default=0.0)
 
     def order(item) -> tuple[bool, float]:
@@ -98,6 +96,21 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=order)
 
 
+def _durations(config) -> dict[str, float]:
+    """The last run's times: read once, by the controller, and handed to the xdist workers (each
+    reading the cache itself could see another session's write half done, and the workers must
+    all order the tests alike)."""
+    if hasattr(config, "workerinput"):
+        return config.workerinput.get(DURATIONS, {})
+    cache = getattr(config, "cache", None)
+    return cache.get(DURATIONS, {}) if cache is not None else {}
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
+def pytest_configure_node(node):
+    node.workerinput[DURATIONS] = _durations(node.config)
+
+
 def pytest_runtest_logreport(report):
     _took[report.nodeid] = _took.get(report.nodeid, 0.0) + report.duration  # setup, call, teardown
 
@@ -105,7 +118,7 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     """Remember how long each test took (in the controller: it sees every worker's reports)."""
     cache = getattr(session.config, "cache", None)
-    if cache is not None and _took and not os.environ.get("PYTEST_XDIST_WORKER"):
+    if cache is not None and _took and not hasattr(session.config, "workerinput"):
         cache.set(DURATIONS, {**cache.get(DURATIONS, {}), **{k: round(v, 2) for k, v in _took.items()}})
 
 

@@ -302,3 +302,7 @@ def test_a_library_that_kills_its_importer_fails_only_the_jobs_that_import_it(mi
     assert "1 job(s) failed" in proc.stderr and "FAILED words" in proc.stderr and "done sums" in proc.stderr
     kernel_log = re.search(r"kernel log: (\S+?)\)", proc.stderr).group(1)
     assert "crashy: cannot load libfoo.so" in Path(kernel_log).read_text()
+    # the kernels started cold: the job logs say why, and the failing job's error blames no parent
+    first = (mini / "_build/logs/sums.log").read_text().splitlines()[0]
+    assert first.startswith("job sums: ok (cold kernel: the warm kernel parent exited") and "crashy" in first, first
+    assert "forked from" not in proc.stderr, proc.stderr

@@ -71,8 +71,6 @@ def test_parameters_are_literals_never_evaluated(built_mini):
     assert "YAML read '__import__('os').getpid()' as a string" in proc.stderr and "write a whole number" in proc.stderr
 
 
-
-
 @pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0, reason="needs root and unshare")
 def test_build_needs_no_network(built_mini):
     """After setup, a build that runs a job and builds the book runs in a network namespace with

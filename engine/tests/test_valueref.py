@@ -80,3 +80,12 @@ def test_a_number_that_moved_only_where_its_display_rounds_shows_both_unrounded(
     new = {"r": {"value": 0.81694, "display": "0.817"}}
     assert diff_values(old, new) == [("r", "0.817 (unrounded 0.81712)", "0.817 (unrounded 0.81694)")]
     assert diff_values(old, {"r": {"value": 0.8, "display": "0.800"}}) == [("r", "0.817", "0.800")]
+
+
+def test_what_did_not_move_is_not_reported_as_unrounded():
+    from reprobook.compare import diff_values
+
+    nan = {"r": {"value": float("nan"), "display": "–"}}
+    assert diff_values(nan, {"r": {"value": float("nan"), "display": "–"}}) == []  # missing stays missing
+    old, new = {"b": {"value": 5, "display": "5", "about": {"year": 2024}}}, {"b": {"value": 5, "display": "5", "about": {"year": "2024"}}}
+    assert diff_values(old, new) == [("b", "5 (year 2024) (about {'year': 2024})", "5 (year 2024) (about {'year': '2024'})")]

@@ -102,15 +102,29 @@ def _shown(entry: dict[str, Any] | None, with_about: bool) -> Any:
 def diff_values(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(name, old, new) for every value whose number, display or facets (about) changed, as a
     report shows them (`_shown`). A number that moved only in digits its display rounds away is
-    shown with the unrounded number beside the display ("0.817 (unrounded 0.81712)"), so that
-    the two sides never read the same."""
+    shown with the unrounded number beside the display ("0.817 (unrounded 0.81712)"); facets that
+    changed but print alike are shown as written (`{'year': '2024'}`). A NaN that stays NaN has
+    not moved."""
     out = []
     for name in sorted(set(old) | set(new)):
         a, b = old.get(name) or {}, new.get(name) or {}
+        number_moved = not _same_number(a.get("value"), b.get("value"))
         about_moved = a.get("about") != b.get("about")
-        if a.get("value") != b.get("value") or a.get("display") != b.get("display") or about_moved:
+        if number_moved or a.get("display") != b.get("display") or about_moved:
             shown_a, shown_b = _shown(old.get(name), about_moved), _shown(new.get(name), about_moved)
-            if shown_a is not None and shown_a == shown_b:
-                shown_a, shown_b = f"{shown_a} (unrounded {a.get('value')})", f"{shown_b} (unrounded {b.get('value')})"
+            if name in old and name in new and shown_a == shown_b:
+                if number_moved:
+                    shown_a, shown_b = f"{shown_a} (unrounded {a.get('value')!r})", f"{shown_b} (unrounded {b.get('value')!r})"
+                else:
+                    shown_a, shown_b = f"{shown_a} (about {a.get('about')!r})", f"{shown_b} (about {b.get('about')!r})"
             out.append((name, shown_a, shown_b))
     return out
+
+
+def _same_number(x: Any, y: Any) -> bool:
+    """x == y, with NaN equal to NaN (a missing number that stays missing)."""
+    import math
+
+    if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+        return True
+    return x == y and type(x) is type(y)

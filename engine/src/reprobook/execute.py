@@ -175,7 +175,7 @@ def run(task: Task) -> Outcome:
                     "(or settings.timeout for all jobs)", exc.cell)
     except Exception as exc:  # noqa: BLE001 - kernel died, could not start, ...
         lost = ""
-        if task.warm:
+        if _kernel_start(task, jd).startswith("warm"):  # forked from a parent that may be gone
             from . import warm
 
             lost = warm.lost_parent()
@@ -207,7 +207,9 @@ def _cell_index(jd: JobDir, exec_count: int | None) -> int | None:
     return None
 
 
-COLD_NOTE = re.compile(r"^reprobook: no warm kernel parent \((.*)\); this kernel starts cold$", re.M)
+# the provisioner's note (reprobook.warm.WarmProvisioner); the reason may span lines (what a parent
+# that died while importing printed)
+COLD_NOTE = re.compile(r"^reprobook: no warm kernel parent \((.*?)\); this kernel starts cold$", re.M | re.S)
 
 
 def _kernel_start(task: Task, jd: JobDir) -> str:
@@ -219,7 +221,9 @@ def _kernel_start(task: Task, jd: JobDir) -> str:
         note = COLD_NOTE.search(jd.kernel_log.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         note = None
-    return f"cold kernel: {note.group(1)}" if note else "warm kernel, forked from the worker's warm parent"
+    if note is None:
+        return "warm kernel, forked from the worker's warm parent"
+    return "cold kernel: " + " ".join(note.group(1).split())
 
 
 def _log_executed(jd: JobDir, header: str) -> None:
