@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -207,23 +206,18 @@ def _cell_index(jd: JobDir, exec_count: int | None) -> int | None:
     return None
 
 
-# the provisioner's note (reprobook.warm.WarmProvisioner); the reason may span lines (what a parent
-# that died while importing printed)
-COLD_NOTE = re.compile(r"^reprobook: no warm kernel parent \((.*?)\); this kernel starts cold$", re.M | re.S)
-
-
 def _kernel_start(task: Task, jd: JobDir) -> str:
     """How the job's kernel started, for its log: forked from the worker's warm parent, or cold
     (warm kernels off, or the reason the warm parent could not serve it, from the kernel log)."""
     if not task.warm:
         return "cold kernel"
+    from .warm import cold_start_reason
+
     try:
-        note = COLD_NOTE.search(jd.kernel_log.read_text(encoding="utf-8", errors="replace"))
+        why = cold_start_reason(jd.kernel_log.read_text(encoding="utf-8", errors="replace"))
     except OSError:
-        note = None
-    if note is None:
-        return "warm kernel, forked from the worker's warm parent"
-    return "cold kernel: " + " ".join(note.group(1).split())
+        why = None
+    return "warm kernel, forked from the worker's warm parent" if why is None else f"cold kernel: {why}"
 
 
 def _log_executed(jd: JobDir, header: str) -> None:

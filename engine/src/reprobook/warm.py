@@ -638,6 +638,21 @@ class WarmProcess:
         self.send_signal(signal.SIGTERM)
 
 
+# what the provisioner writes at the head of a kernel's log when the kernel starts cold instead
+COLD_NOTE = "reprobook: no warm kernel parent ({}); this kernel starts cold"
+
+
+def cold_start_reason(kernel_log: str) -> str | None:
+    """Why the kernel whose log is `kernel_log` started cold (the provisioner's note, on one line;
+    the reason may span lines, e.g. what a parent that died while importing printed), or None when
+    the log has no such note."""
+    import re
+
+    head, tail = (re.escape(part) for part in COLD_NOTE.split("{}"))
+    note = re.search(f"^{head}(.*?){tail}$", kernel_log, re.M | re.S)
+    return " ".join(note.group(1).split()) if note else None
+
+
 class WarmProvisioner(LocalProvisioner):
     """A kernel provisioner that forks the kernel from this worker's warm parent."""
 
@@ -661,7 +676,7 @@ class WarmProvisioner(LocalProvisioner):
             if output != os.devnull:
                 # (errors: a folder's name in the reason may not be UTF-8)
                 with open(output, "a", encoding="utf-8", errors="backslashreplace") as fh:
-                    fh.write(f"reprobook: no warm kernel parent ({exc}); this kernel starts cold\n")
+                    fh.write(COLD_NOTE.format(exc) + "\n")
             return await super().launch_kernel(cmd, **kwargs)
         self.process = WarmProcess(wp, pid)
         self.pid = pid
