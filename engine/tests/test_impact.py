@@ -185,3 +185,16 @@ def test_a_cited_claim_that_is_false_stops_the_build_naming_claim_values_and_sen
     (project / "book/trade.md").write_text(BOOK.replace("{claim}`kaz_surplus`", "{claim}`kaz_deficit`"))
     with pytest.raises(ReprobookError, match="cites claim 'kaz_deficit', which no job states"):
         check_claims(paths, plan)
+
+
+def test_the_summary_names_results_new_at_the_revision():
+    """After a first build the revision has no record: what the build made is new, not only moved."""
+    from reprobook.impact import FigureChange, Impact, TableChange, ValueChange
+    from reprobook.impactreport import summary_line
+
+    imp = Impact("HEAD", "0" * 40, tables=[TableChange("t", "added", None, [])],
+                 figures=[FigureChange("f", "changed", [], "", b"", b"")],
+                 values=[ValueChange("v", None, "1.0", []), ValueChange("w", "2.0", "3.0", [])])
+    assert "1 table(s), 1 figure(s) and 2 value(s) moved, 2 of them new;" in summary_line(imp)
+    imp.tables, imp.values = [], imp.values[1:]
+    assert "0 table(s), 1 figure(s) and 1 value(s) moved;" in summary_line(imp)

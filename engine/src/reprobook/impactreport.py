@@ -26,10 +26,14 @@ def _holds(h: bool | None) -> str:
 
 
 def summary_line(imp: Impact) -> str:
-    """One line: how much changed."""
+    """One line: how much changed (results that are new at this revision, as after a first build,
+    are counted among those that moved and named as new)."""
     rows = sum(len(d.rows.rows) for d in imp.data if d.rows is not None)
+    new = (sum(t.state == "added" for t in imp.tables) + sum(f.state == "added" for f in imp.figures)
+           + sum(v.old is None for v in imp.values))
     parts = [f"{len(imp.data)} data file(s) changed ({rows} row(s))",
-             f"{len(imp.tables)} table(s), {len(imp.figures)} figure(s) and {len(imp.values)} value(s) moved",
+             f"{len(imp.tables)} table(s), {len(imp.figures)} figure(s) and {len(imp.values)} value(s) moved"
+             + (f", {new} of them new" if new else ""),
              f"{len(imp.passages)} passage(s) of the book show moved values",
              f"{len(imp.claims)} claim(s) changed truth"]
     return "; ".join(parts)
