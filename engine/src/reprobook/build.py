@@ -140,7 +140,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
     outcomes = []
     if stale:
         from .book import source_date_epoch
-        from .warm import preload_modules
+        from .warm import job_modules, preload_modules
 
         n = min(workers or paths.settings.workers or executors.default_workers(), parallel_units(stale))
         runner = executors.make(scheduler, n, paths.root, paths.lockfile)
@@ -154,7 +154,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
 
             kernel_env = kernel_environment(dict(os.environ), code_dirs=[str(d) for d in paths.code_dirs],
                                             kernel_home=paths.kernel_home, extra={})
-        runner.warm(kernel_env, ctx.preload)
+        runner.warm(kernel_env, ctx.preload, tuple(dict.fromkeys(job_modules(jp) for jp in stale)))
         with runner, job_progress(len(stale), on_event) as event:
             outcomes = schedule.execute(ctx, pipeline, runner, event)
         failed = [o for o in outcomes if not o.ok]

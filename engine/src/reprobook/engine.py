@@ -95,11 +95,12 @@ def share_font_cache(private: Path) -> None:
         pass  # a cache: never a reason to fail
 
 
-def project_kernelspec(warm: bool, preload: tuple[str, ...] = ()) -> KernelSpec:
+def project_kernelspec(warm: bool, preload: tuple[str, ...] = (), modules: tuple[str, ...] = ()) -> KernelSpec:
     """The one kernel jobs run in: this interpreter, through reprobook.launcher."""
     metadata: dict[str, Any] = {}
     if warm:
-        metadata["kernel_provisioner"] = {"provisioner_name": WARM_PROVISIONER, "config": {"preload": list(preload)}}
+        metadata["kernel_provisioner"] = {"provisioner_name": WARM_PROVISIONER, "config": {"preload": list(preload),
+                                                                                       "modules": list(modules)}}
     return KernelSpec(argv=[sys.executable, "-m", "reprobook.launcher", "-f", "{connection_file}"],
                       display_name="Python (project environment)", language="python", env={}, metadata=metadata,
                       interrupt_mode="signal")
@@ -163,6 +164,7 @@ class ProjectKernelManager(AsyncKernelManager):
 
     warm = False
     preload: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
 
     @default("client_factory")
     def _default_client_factory(self) -> type:
@@ -207,7 +209,7 @@ class ProjectKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
         if self._kernel_spec is None:
-            self._kernel_spec = project_kernelspec(self.warm, self.preload)
+            self._kernel_spec = project_kernelspec(self.warm, self.preload, self.modules)
         return self._kernel_spec
 
     @property
@@ -215,8 +217,9 @@ class ProjectKernelManager(AsyncKernelManager):
         return True
 
 
-def manager_class(warm: bool, preload: tuple[str, ...]) -> type[ProjectKernelManager]:
-    return type("ProjectKernelManager", (ProjectKernelManager,), {"warm": warm, "preload": tuple(preload)})
+def manager_class(warm: bool, preload: tuple[str, ...], modules: tuple[str, ...] = ()) -> type[ProjectKernelManager]:
+    return type("ProjectKernelManager", (ProjectKernelManager,),
+                {"warm": warm, "preload": tuple(preload), "modules": tuple(modules)})
 
 
 class JobClient(PapermillNotebookClient):
@@ -253,7 +256,8 @@ class ReprobookEngine(Engine):
     """Papermill engine: nbclient with the project's kernel and a job-wide deadline.
 
     Engine kwargs: `deadline` (time.monotonic() value), `limit` (seconds, for the message),
-    `warm`, `preload` (modules a warm parent imports), `kernel_env`, `kernel_cwd`, `kernel_output`
+    `warm`, `preload` (modules a warm parent imports), `modules` (what the job imports, which
+    its warm kernel has imported), `kernel_env`, `kernel_cwd`, `kernel_output`
     (a file for the kernel process's own stdout and stderr)."""
 
     @classmethod
@@ -263,6 +267,7 @@ class ReprobookEngine(Engine):
         limit = kwargs.pop("limit", None)
         warm = kwargs.pop("warm", False)
         preload = tuple(kwargs.pop("preload", ()))
+        modules = tuple(kwargs.pop("modules", ()))
         env = kwargs.pop("kernel_env")
         cwd = kwargs.pop("kernel_cwd")
         output = kwargs.pop("kernel_output", None)
@@ -274,7 +279,7 @@ class ReprobookEngine(Engine):
                 return None
             return max(1, int(deadline - time.monotonic() + 0.999))
 
-        client = JobClient(nb_man, kernel_manager_class=manager_class(warm, preload), kernel_name="python3",
+        client = JobClient(nb_man, kernel_manager_class=manager_class(warm, preload, modules), kernel_name="python3",
                            startup_timeout=start_timeout, timeout_func=timeout_func, interrupt_on_timeout=False,
                            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
                            extra_arguments=["--HistoryManager.enabled=False"], **kwargs)

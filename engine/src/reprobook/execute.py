@@ -35,7 +35,8 @@ class Task:
     kernel_home: str = ""  # private configuration folders of the kernel
     timeout: float = 1800.0  # seconds for the whole job
     warm: bool = False
-    preload: tuple[str, ...] = ()  # third-party modules a warm parent imports
+    preload: tuple[str, ...] = ()  # third-party modules a warm parent imports (the run's common ones)
+    modules: tuple[str, ...] = ()  # what the job imports that is not project code (reprobook.warm.job_modules)
     guard: bool = True
     source_date_epoch: str = "0"
     datapackage: str = ""  # project-relative path of the data package ("" when there is none)
@@ -161,7 +162,7 @@ def run(task: Task) -> Outcome:
                 str(jd.input_notebook), str(jd.executed), parameters=task.parameters, engine_name=engine.ENGINE_NAME,
                 kernel_name="python3", language="python", cwd=cwd, progress_bar=False, log_output=False,
                 start_timeout=120, deadline=deadline, limit=task.timeout, warm=task.warm, preload=task.preload,
-                kernel_env=env, kernel_cwd=cwd, kernel_output=klog, request_save_on_cell_execute=False)
+                modules=task.modules,                kernel_env=env, kernel_cwd=cwd, kernel_output=klog, request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
         _log_executed(jd, f"job {task.job}: FAILED ({_kernel_start(task, jd)})")
         audit = _audit(jd)

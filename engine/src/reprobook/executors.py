@@ -30,17 +30,19 @@ class Runner:
     def submit(self, task: execute.Task) -> Future:
         return self.executor.submit(execute.run, task)
 
-    def warm(self, kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = ()) -> None:
+    def warm(self, kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = (),
+             sets: tuple[tuple[str, ...], ...] = ()) -> None:
         """Start every worker now (a process pool forks all of them at its first task), so they
         import the job runner while the coordinator is still busy, and before any other thread of
         the coordinator (the progress display) exists when they fork. With `kernel_env`, this
-        process's warm kernel parent starts first, here, unless one kept from an earlier run with
-        the same key serves (reprobook.warm), and the workers inherit it."""
+        process's warm kernel parent starts first, here, unless one kept from an earlier run
+        serves (reprobook.warm), with a sub-parent for each of `sets` (the jobs' module sets) that
+        needs more than `preload`; the workers inherit it."""
         if kernel_env is not None:
             from . import warm
 
             warm.new_run()
-            warm.warm_up(kernel_env, preload)
+            warm.warm_up(kernel_env, preload, sets)
         for _ in range(self.workers):
             self.executor.submit(execute.warm_up, kernel_env, preload)
 
@@ -103,7 +105,8 @@ class DaskRunner(Runner):
         self.versions = shipping.locked_versions(lockfile)
         self.lost_errors = (KilledWorker, CommClosedError, FutureCancelledError, OSError)
 
-    def warm(self, kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = ()) -> None:
+    def warm(self, kernel_env: dict[str, str] | None = None, preload: tuple[str, ...] = (),
+             sets: tuple[tuple[str, ...], ...] = ()) -> None:
         pass  # remote workers import what they need with their first job
 
     def submit(self, task: execute.Task) -> Future:

@@ -89,6 +89,7 @@ def run_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
                 (project / rel).write_bytes(data)
             task = execute.Task(**{**t, "expected": tuple(t["expected"]), "values": tuple(t["values"]),
                                    "claims": tuple(t["claims"]), "preload": tuple(t["preload"]),
+                                   "modules": tuple(t.get("modules", ())),
                                    "notebook": str(project / bundle["notebook_rel"]), "root": str(project),
                                    "inputs": {rel: str(project / rel) for rel in bundle["inputs"]},
                                    "code_dirs": tuple(str(project / d) for d in bundle["code_dirs"]),

@@ -34,11 +34,13 @@ class RunContext:
     run_id: str
     workers: int
     warm: bool = False
-    preload: tuple[str, ...] = ()
+    preload: tuple[str, ...] = ()  # what the run's warm parent imports (reprobook.warm.preload_modules)
     guard: bool = True
     source_date_epoch: str = "0"
 
     def task(self, jp: JobPlan, folder: Path, parameters: dict[str, Any] | None = None) -> Task:
+        from .warm import job_modules
+
         paths = self.paths
         inputs = {rel: str(paths.root / rel) for rel in jp.record["inputs"] if not jp.record["inputs"][rel].startswith("job:")}
         for rel in jp.job.inputs:
@@ -53,6 +55,7 @@ class RunContext:
                     expected=tuple(jp.job.output_files()), values=jp.job.values, claims=jp.job.claims,
                     root=str(paths.root), folder=str(folder), code_dirs=tuple(str(d) for d in paths.code_dirs),
                     kernel_home=str(paths.kernel_home), timeout=timeout, warm=self.warm, preload=self.preload,
+                    modules=job_modules(jp) if self.warm else (),
                     guard=self.guard, source_date_epoch=self.source_date_epoch,
                     datapackage=paths.rel(paths.datapackage) if paths.datapackage.is_file() else "",
                     code_files=tuple(sorted(jp.record["code"])))

@@ -4,17 +4,21 @@ third-party libraries the notebooks import, so that a job does not pay for `impo
 A local run keeps one warm parent (`python -m reprobook.warm`, the project's interpreter, with the
 kernels' fixed environment), started by the coordinator before its workers fork and shared by them,
 as multiprocessing's forkserver is: the workers inherit its pipes and take turns on them under a
-lock. The parent imports what the stale jobs import that is not project code (never `reprobook.nb`,
-never the project's own modules, so editing them needs no restart) while the coordinator goes on,
-then forks one child per job; the child becomes a fresh kernel process (its own session, the job's
-working directory, environment and import path, the read/write guard) and starts ipykernel. Each job
-therefore still starts from a clean interpreter state. A parent is keyed by its interpreter, its
-environment (the project's private folders and code folders among it) and what it preloaded: when
-any of them changes, a new parent starts. A process that builds again (`reprobook serve`, builds run
-in-process by `reprobook.testing.invoke`) keeps its parent for the next run with the same key; a
-build from the command line is one run in one process. The parent runs in the kernels' private
-folder, not the user's home (matplotlib reads a `matplotlibrc` in the working folder while it is
-imported).
+lock. The parent imports what every stale job imports that is not project code (never
+`reprobook.nb`, never the project's own modules, so editing them needs no restart) while the
+coordinator goes on. For each set of further modules some jobs import (matplotlib, when every job
+imports pandas and some plot), it forks a sub-parent that imports them, as Android's zygote
+specialises. A kernel is forked from the parent or sub-parent that has imported what its job
+imports (`job_modules`) and nothing more; the child becomes a fresh kernel process (its own session,
+the job's working directory, environment and import path, the read/write guard) and starts
+ipykernel. Each job therefore starts from the interpreter state a cold kernel would have when the
+job's imports are done. A parent is keyed by its interpreter and its environment (the project's
+private folders and code folders among it): when either changes, or the parent has imported a
+module that a stale job does not import, a new parent starts. A process that builds again
+(`reprobook serve`, builds run in-process by `reprobook.testing.invoke`) keeps its parent and
+sub-parents for its next runs; a build from the command line is one run in one process. The parent
+runs in the kernels' private folder, not the user's home (matplotlib reads a `matplotlibrc` in the
+working folder while it is imported).
 
 Before it forks a kernel, the parent checks that the kernel would start as a cold kernel of the job
 would, and refuses otherwise; that kernel then starts cold (same results, a note in its log):
@@ -27,8 +31,10 @@ would, and refuses otherwise; that kernel then starts cold (same results, a note
   configuration), the `.pth` files and the entries of the folders of its import path are
   unchanged (an editable install edited, a package installed, upgraded or removed: a Dask worker's
   parent lives as long as the worker).
-A parent whose files changed is replaced. The parent dies with the process that started it, and
-kernels with the parent (`PR_SET_PDEATHSIG`). A process that finds no parent for its key (a Dask
+A parent whose files changed (or whose sub-parent's did) is replaced. The parent dies with the
+process that started it, and sub-parents and kernels with their parent (`PR_SET_PDEATHSIG`). A
+sub-parent that dies while importing (a library that kills its importer) leaves the kernels of its
+jobs to start cold, saying why; the other jobs' kernels stay warm. A process that finds no parent for its key (a Dask
 worker) starts its own.
 
 The seam is a jupyter-client kernel provisioner (`reprobook-warm`, registered as an entry point):
@@ -43,6 +49,7 @@ import stat
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
@@ -59,20 +66,96 @@ SAVER_MODULES = {"matplotlib": ("matplotlib.backends.backend_svg", "matplotlib.b
                  "pandas": ("pandas.io.formats.csvs",)}
 
 
-def preload_modules(plan, stale) -> tuple[str, ...]:
-    """The modules warm parents import for a run: the kernel's own, and what the stale jobs import
-    that is not project code (top-level packages first), sorted for a stable key."""
-    mods: set[str] = set()
-    for jp in stale:
-        mods.update(jp.libraries)
+def job_modules(jp) -> tuple[str, ...]:
+    """The modules a warm kernel of the job `jp` (a reprobook.plan.JobPlan) has imported before its
+    first cell: what its notebook imports that is not project code, with the modules its library's
+    savers use (SAVER_MODULES), sorted. A cold kernel of the job imports the same while it runs."""
     skip = {"reprobook", "__future__"}
-    mods = {m for m in mods if m.split(".")[0] not in skip}
+    mods = {m for m in jp.libraries if m.split(".")[0] not in skip}
     for top in {m.split(".")[0] for m in mods}:
         mods.update(SAVER_MODULES.get(top, ()))
-    return tuple(sorted(mods)) + KERNEL_MODULES
+    return tuple(sorted(mods))
+
+
+def preload_modules(plan, stale) -> tuple[str, ...]:
+    """What a run's warm parent imports: the kernel's own modules and what every stale job imports
+    (the intersection of their job_modules). A job that imports more gets its kernel from a child
+    of the parent that has imported the rest (one per set of extra modules), so that no kernel has
+    imported a library its job does not import."""
+    sets = [set(job_modules(jp)) for jp in stale]
+    common = set.intersection(*sets) if sets else set()
+    return tuple(sorted(common)) + KERNEL_MODULES
 
 
 # --- the warm parent (runs in its own process) ------------------------------------------------
+
+_READS: set[str] = set()  # the files opened while _RECORDING (the audit hook below)
+_RECORDING: list[bool] = []
+_HOOKED: list[bool] = []
+_CHANNEL_FDS: set[int] = set()  # pipes to sub-parents (or, in a sub-parent, to its parent): no kernel keeps them
+
+
+def _note_reads(event: str, args: tuple) -> None:
+    # the files the imports read besides their modules (a library's configuration or data),
+    # watched as the modules are; audit hooks cannot be removed, so after the imports it returns at
+    # once (in this process and in the kernels it forks)
+    if _RECORDING and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        _READS.add(os.fsdecode(args[0]))
+
+
+@dataclass
+class _Preloaded:
+    """What a parent (or sub-parent) imported, and what it watches to know that still holds."""
+
+    failed: list[str]
+    set_by_imports: dict[str, str]
+    base_path: list[str]
+    watched: dict[str, tuple]
+    loaded: frozenset[str]
+
+
+def _import_all(names: list[str], log_path: str | None, inherited: dict[str, str] | None = None) -> _Preloaded:
+    """Import `names` with what they print going to `log_path` (or nowhere), recording the files
+    they open; a module that fails here fails in the job too (its name goes in `failed`)."""
+    import importlib
+
+    if not _HOOKED:
+        sys.addaudithook(_note_reads)
+        _HOOKED.append(True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    log = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    before = dict(os.environ)
+    failed = []
+    _READS.clear()
+    _RECORDING.append(True)
+    try:
+        with _as_in_a_kernel():
+            for name in names:
+                try:
+                    importlib.import_module(name)
+                except BaseException as exc:  # noqa: BLE001 - a module that fails here fails in the job too
+                    failed.append(f"{name}: {type(exc).__name__}")
+    finally:
+        _RECORDING.clear()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(log)
+    # variables the imports set (debugpy sets PYDEVD_USE_FRAME_EVAL): a kernel's environment is
+    # replaced by its job's, so they are set again there, as the same imports would in a cold kernel
+    set_by_imports = {**(inherited or {}), **{k: v for k, v in os.environ.items() if before.get(k) != v}}
+    base_path = list(sys.path[1:])
+    # not bytecode (its source is watched), nor the kernel's pseudo-files (/proc/stat and the like
+    # get a new inode and time whenever the kernel drops its cache of them)
+    read = {f for f in _READS if not f.endswith(".pyc") and not f.startswith(("/proc/", "/sys/", "/dev/"))}
+    return _Preloaded(failed, set_by_imports, base_path, _install_stamps(base_path, read), _shadowable_names())
+
 
 def _serve() -> None:
     from .launcher import PARENT_ENV, die_with_parent
@@ -87,81 +170,61 @@ def _serve() -> None:
     # the protocol owns stdin/stdout; anything the imports print goes to stderr
     proto_out = os.fdopen(os.dup(out.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), 1)
-
-    def reply(obj: dict) -> None:
-        proto_out.write((json.dumps(obj) + "\n").encode())
-
     first = json.loads(inp.readline())
-    failed = []
-    import importlib
-
     # what the imports print (debugpy warns about frozen modules) goes to a log file the worker
     # names, not to the build's terminal; the worker shows it if this process dies while importing
     # (a kernel's own output goes to its job's kernel log, and a failed import is reported below)
-    saved = os.dup(2)
-    log = os.open(first.get("log") or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    before = dict(os.environ)
-    read_while_importing: set[str] = set()
-    recording = [True]
-
-    def note_reads(event: str, args: tuple) -> None:
-        # the files the imports read besides their modules (a library's configuration or data),
-        # watched as the modules are; audit hooks cannot be removed, so after the imports it
-        # returns at once (in this process and in the kernels it forks)
-        if recording and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
-            read_while_importing.add(os.fsdecode(args[0]))
-
-    sys.addaudithook(note_reads)
-    try:
-        with _as_in_a_kernel():
-            for name in first.get("preload", []):
-                try:
-                    importlib.import_module(name)
-                except BaseException as exc:  # noqa: BLE001 - a module that fails here fails in the job too
-                    failed.append(f"{name}: {type(exc).__name__}")
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved, 1)
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(log)
-    # variables the imports set (debugpy sets PYDEVD_USE_FRAME_EVAL): a kernel's environment is
-    # replaced by its job's, so they are set again there, as the same imports would in a cold kernel
-    set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
-    base_path = list(sys.path[1:])
-    recording.clear()
-    # not bytecode (its source is watched), nor the kernel's pseudo-files (/proc/stat and the like
-    # get a new inode and time whenever the kernel drops its cache of them)
-    watched = _install_stamps(base_path, {f for f in read_while_importing if not f.endswith(".pyc")
-                                          and not f.startswith(("/proc/", "/sys/", "/dev/"))})
-    loaded = _shadowable_names()
+    done = _import_all(first.get("preload", []), first.get("log"))
+    subs = _SubParents(done, proto_out, inp)
+    subs.prepare(first.get("sets", []))
     # one reply per request, none to the first: whoever asks first waits for the imports
+    _answer(inp, proto_out, done, subs)
+    # the process that started it closed the pipe: it holds nothing to save, and tearing down its
+    # imports takes a tenth of a second or more
+    subs.close()
+    os._exit(0)
+
+
+def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> None:
+    """Answer requests, one JSON object a line, until the other end closes the pipe."""
+    def reply(obj: dict) -> None:
+        proto_out.write((json.dumps(obj) + "\n").encode())
+        proto_out.flush()
+
     for line in iter(inp.readline, b""):
         req = json.loads(line)
         op = req.get("op")
         if op == "ping":
-            reply({"pid": os.getpid(), "failed": failed})
+            reply({"pid": os.getpid(), "failed": done.failed})
         elif op == "check":
-            reply({"stale": _changed(watched)})
+            reply({"stale": _changed(done.watched) or (subs.check() if subs else "")})
+        elif op == "prepare":
+            if subs:
+                subs.prepare(req.get("sets", []))
+            reply({"ok": True})
         elif op == "start":
-            why, stale = _cannot_serve(req, watched, loaded)
+            sub = subs.for_modules(req.get("modules", [])) if subs else None
+            if sub is not None:
+                reply(subs.forward(sub, req))
+                continue
+            why, stale = _cannot_serve(req, done.watched, done.loaded)
             if why:
                 reply({"refused": why, "stale": stale})
                 continue
             pid = os.fork()
             if pid == 0:
-                _become_kernel(req, base_path, proto_out, inp, set_by_imports)
+                _become_kernel(req, done.base_path, proto_out, inp, done.set_by_imports)
             reply({"pid": pid})
         elif op == "poll":
+            if subs and req["pid"] in subs.owner:
+                reply(subs.poll(req))
+                continue
             try:
-                done, status = os.waitpid(req["pid"], os.WNOHANG)
+                finished, status = os.waitpid(req["pid"], os.WNOHANG)
             except ChildProcessError:
                 reply({"status": 0})
                 continue
-            reply({"status": None if done == 0 else os.waitstatus_to_exitcode(status)})
+            reply({"status": None if finished == 0 else os.waitstatus_to_exitcode(status)})
         elif op == "signal":
             try:
                 os.killpg(req["pid"], req["signum"])
@@ -171,6 +234,191 @@ def _serve() -> None:
                 except OSError:
                     pass
             reply({"ok": True})
+
+
+@dataclass
+class _Sub:
+    """A sub-parent: a child of the warm parent that imported a set of extra modules, and the pipes
+    to it."""
+
+    extras: tuple[str, ...]
+    pid: int
+    to_sub: Any
+    from_sub: Any
+    log: str
+    dead: str = ""  # why it is gone
+    ready: bool = False  # its imports are done (it said so)
+
+
+class _SubParents:
+    """The warm parent's children that serve the jobs importing more than it did: one per set of
+    modules that are not imported here yet (a job importing pandas and matplotlib, when the parent
+    has pandas), forked from this process when a run names the set (or its first job asks), each
+    importing only those modules. Kernels are forked from the sub-parent of their job's set, so that
+    no kernel has imported a library its job does not import. A sub-parent that dies while importing
+    is reported to the jobs that needed it (they start cold) and tried again in the next run."""
+
+    def __init__(self, done: _Preloaded, proto_out, inp):
+        self.done, self.proto_out, self.inp = done, proto_out, inp
+        self.by_extras: dict[tuple[str, ...], _Sub] = {}
+        self.owner: dict[int, _Sub] = {}  # kernel pid -> the sub-parent that forked it
+
+    @staticmethod
+    def extras(modules) -> tuple[str, ...]:
+        return tuple(sorted(m for m in modules if m not in sys.modules))
+
+    def prepare(self, sets) -> None:
+        for modules in sets:
+            extras = self.extras(modules)
+            if extras and extras not in self.by_extras:
+                self.by_extras[extras] = self._spawn(extras)
+
+    def for_modules(self, modules) -> _Sub | None:
+        extras = self.extras(modules)
+        if not extras:
+            return None
+        if extras not in self.by_extras:
+            self.by_extras[extras] = self._spawn(extras)
+        return self.by_extras[extras]
+
+    def _spawn(self, extras: tuple[str, ...]) -> _Sub:
+        import tempfile
+
+        from .launcher import die_with_parent
+
+        fd, log = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".log")
+        os.close(fd)
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        me = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the sub-parent
+            code = 0
+            try:
+                die_with_parent(me)
+                null = os.open(os.devnull, os.O_RDONLY)
+                for other in (*_CHANNEL_FDS, 0):  # the pipes to the other sub-parents, the coordinator's
+                    os.dup2(null, other)
+                os.close(null)
+                _CHANNEL_FDS.clear()
+                os.close(req_w)
+                os.close(rep_r)
+                self.proto_out.close()  # the coordinator's pipes belong to the warm parent
+                done = _import_all(list(extras), log, inherited=self.done.set_by_imports)
+                done.failed = self.done.failed + done.failed
+                _CHANNEL_FDS.update((req_r, rep_w))
+                out = os.fdopen(rep_w, "wb", buffering=0)
+                out.write(b'{"ready": true}\n')  # unasked: the parent goes on meanwhile (is_ready)
+                _answer(os.fdopen(req_r, "rb"), out, done, None)
+            except BaseException:  # noqa: BLE001
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(req_r)
+        os.close(rep_w)
+        _CHANNEL_FDS.update((req_w, rep_r))
+        return _Sub(extras, pid, os.fdopen(req_w, "wb", buffering=0), os.fdopen(rep_r, "rb"), log)
+
+    def is_ready(self, sub: _Sub, wait: bool = False) -> bool:
+        """Whether the sub-parent has done its imports (it says so once, unasked); without `wait`
+        the answer is immediate, so that the parent serves other jobs while a sub-parent imports.
+        False for one that died (its `dead` says why)."""
+        import select
+
+        if not sub.ready and not sub.dead and (wait or select.select([sub.from_sub], [], [], 0)[0]):
+            if self._read(sub) is not None:
+                sub.ready = True
+                if sub.log:  # it has imported: what it printed is no longer needed
+                    _unlink(sub.log)
+                    sub.log = ""
+        return sub.ready and not sub.dead
+
+    def _read(self, sub: _Sub) -> dict | None:
+        try:
+            line = sub.from_sub.readline()
+        except (ValueError, OSError):
+            line = b""
+        if line:
+            return json.loads(line)
+        said = ""
+        if sub.log:
+            with open(sub.log, encoding="utf-8", errors="replace") as fh:
+                said = "\n".join(fh.read().strip().splitlines()[-20:])
+            _unlink(sub.log)
+            sub.log = ""
+        sub.dead = (f"the warm kernel parent that imports {', '.join(sub.extras)} exited"
+                    + (f"; while importing it printed:\n{said}" if said else ""))
+        self._close(sub)
+        return None
+
+    def _ask(self, sub: _Sub, req: dict) -> dict | None:
+        """The reply of a sub-parent that is ready, or None when it is gone (its `dead` says why)."""
+        if sub.dead:
+            return None
+        try:
+            sub.to_sub.write((json.dumps(req) + "\n").encode())
+        except (BrokenPipeError, ValueError, OSError):
+            pass  # its reply pipe then says it is gone
+        return self._read(sub)
+
+    def close(self) -> None:
+        """End every sub-parent (and so their kernels) and reap it: a process whose parent is gone
+        is left to init to reap, and in a container without one it stays a zombie."""
+        for sub in self.by_extras.values():
+            if not sub.dead:
+                try:
+                    os.kill(sub.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                sub.dead = "ended with the warm parent"
+                self._close(sub)
+            if sub.log:
+                _unlink(sub.log)
+
+    def _close(self, sub: _Sub) -> None:
+        for pipe in (sub.to_sub, sub.from_sub):
+            _CHANNEL_FDS.discard(pipe.fileno())
+            pipe.close()
+        try:
+            os.waitpid(sub.pid, 0)
+        except ChildProcessError:
+            pass
+
+    def forward(self, sub: _Sub, req: dict) -> dict:
+        """The sub-parent's answer to a request to start a kernel; {"busy": true} while it imports
+        (the worker asks again)."""
+        if not self.is_ready(sub):
+            if not sub.dead:
+                return {"busy": True}
+            return {"refused": sub.dead, "stale": False}
+        answer = self._ask(sub, req)
+        if answer is None:
+            return {"refused": sub.dead, "stale": False}
+        if "pid" in answer:
+            self.owner[answer["pid"]] = sub
+        return answer
+
+    def poll(self, req: dict) -> dict:
+        answer = self._ask(self.owner[req["pid"]], req)
+        return {"status": -signal.SIGKILL} if answer is None else answer  # its kernels die with it
+
+    def check(self) -> str:
+        """The first file a live sub-parent watches that changed ('' when none did); the sub-parents
+        that died are forgotten, to be tried again."""
+        for extras, sub in list(self.by_extras.items()):
+            answer = self._ask(sub, {"op": "check"}) if self.is_ready(sub, wait=True) else None
+            if answer is None:
+                del self.by_extras[extras]
+            elif answer["stale"]:
+                return answer["stale"]
+        return ""
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 # --- what a warm parent can serve -------------------------------------------------------------
@@ -359,6 +607,10 @@ def _become_kernel(req: dict, base_path: list[str], proto_out, inp, set_by_impor
     """In the forked child: turn into a fresh kernel process, then never return."""
     code = 1
     try:
+        null = os.open(os.devnull, os.O_RDONLY)
+        for fd in _CHANNEL_FDS:  # pipes between parents: a kernel must not hold them open
+            os.dup2(null, fd)
+        os.close(null)
         proto_out.close()
         os.setsid()  # its own session and process group, as jupyter-client gives a cold kernel
         fd = os.open(req["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -410,14 +662,16 @@ class WarmParent:
     belong to a process, and a process that dies releases them) and a lock of the process's own
     threads, so replies never cross."""
 
-    def __init__(self, env: dict[str, str], preload: tuple[str, ...]):
-        """Start the parent and send it what to import; returns at once (the first request waits
-        for the imports)."""
+    def __init__(self, env: dict[str, str], preload: tuple[str, ...], sets: tuple[tuple[str, ...], ...] = ()):
+        """Start the parent and send it what to import (`preload`), and the module sets of the
+        run's jobs (job_modules: a sub-parent starts for each that needs more); returns at once (the
+        first request waits for the imports)."""
         from .launcher import PARENT_ENV
 
         import tempfile
 
         self.owner = os.getpid()
+        self.preload = tuple(preload)
         self.dead = False
         self.stale = False  # its files changed: it serves no more kernels
         self._thread_locks: dict[int, threading.Lock] = {}
@@ -431,7 +685,7 @@ class WarmParent:
         home = os.path.dirname(env.get("MPLCONFIGDIR", "")) or "/"
         self.proc = subprocess.Popen([sys.executable, "-m", "reprobook.warm"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, cwd=home if os.path.isdir(home) else "/")
-        self._send({"preload": list(preload), "log": self.log})
+        self._send({"preload": list(preload), "sets": [list(m) for m in sets], "log": self.log})
 
     def _read_log(self) -> str:
         """The preload's output (its last lines); every process that asks gets it (the file goes
@@ -505,10 +759,14 @@ class WarmParent:
         for pipe in (self.proc.stdin, self.proc.stdout):  # both: an unclosed pipe is a ResourceWarning
             if pipe:
                 pipe.close()
-        # it holds nothing to save, and tearing down its imports takes a tenth of a second or more:
-        # killed rather than asked to exit (its kernels, all shut down by now, die with it in any case)
-        self.proc.kill()
-        self.proc.wait()
+        # at the end of its input it ends its sub-parents and exits at once (its kernels, all shut
+        # down by now, die with it in any case); killed if it does not within a second (busy
+        # forwarding, or stopped)
+        try:
+            self.proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         if self.log:
             self._remove_log()
         os.close(self._lock_fd)
@@ -518,9 +776,9 @@ _PARENTS: dict[str, WarmParent] = {}  # per process: key -> its warm parent (sta
 STATIC_SKIP = ("REPROBOOK_", "SOURCE_DATE_EPOCH", "PYTHONPATH", "JPY_PARENT_PID")  # per job or per worker
 
 
-def _key(env: dict[str, str], preload: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+def _key(env: dict[str, str]) -> tuple[str, dict[str, str]]:
     static = {k: v for k, v in env.items() if not k.startswith(STATIC_SKIP)}
-    return json.dumps([sys.executable, sorted(static.items()), list(preload)]), static
+    return json.dumps([sys.executable, sorted(static.items())]), static
 
 
 class Refused(RuntimeError):
@@ -543,38 +801,55 @@ def new_run() -> None:
                 wp.stale = True
 
 
-def parent_for(env: dict[str, str], preload: tuple[str, ...]) -> WarmParent:
-    """This process's warm parent for the kernel environment `env` and the modules `preload`: one it
-    started, for this run or an earlier one with the same key (`reprobook serve`'s rebuilds, builds
-    run by reprobook.testing.invoke), or the one a worker inherited from its coordinator; a new one
-    when there is none, it died or its files changed. Raises RuntimeError at once for a key whose
-    parent died while importing in this run."""
+def parent_for(env: dict[str, str], preload: tuple[str, ...], sets: tuple[tuple[str, ...], ...] = ()) -> WarmParent:
+    """This process's warm parent for the kernel environment `env`, importing `preload` (the run's
+    common modules; `sets`, the module sets of its jobs, start sub-parents early): one it started,
+    for this run or an earlier one whose modules are among `preload` (`reprobook serve`'s
+    rebuilds, builds run by reprobook.testing.invoke), or the one a worker inherited from its
+    coordinator; a new one when there is none, it died, its files changed or it imported a module
+    that a job of this run does not import. Raises RuntimeError at once for an environment whose
+    parent died while importing in this run, Refused for an inherited parent that cannot serve."""
     import atexit
 
-    key, static = _key(env, preload)
+    key, static = _key(env)
     if key in _FAILED:
         raise RuntimeError(_FAILED[key])
     wp = _PARENTS.get(key)
-    if wp is not None and wp.stale and os.getpid() != wp.owner:
+    fits = wp is not None and set(wp.preload) <= set(preload)
+    if wp is not None and os.getpid() != wp.owner and (wp.stale or not fits):
         # a worker's inherited parent: the run's coordinator owns it; the rest of the run starts cold
-        raise Refused("the warm kernel parent's files changed during the run")
-    if wp is None or not wp.alive() or wp.stale:
+        raise Refused("the warm kernel parent's files changed during the run" if wp.stale
+                      else "the warm kernel parent imported modules this job does not import")
+    if wp is None or not wp.alive() or wp.stale or not fits:
         close_parents()  # one parent per process: the environment changed, the parent died or went stale
-        wp = _PARENTS[key] = WarmParent(static, preload)
+        wp = _PARENTS[key] = WarmParent(static, preload, sets)
         if not _AT_EXIT:  # ended at exit too, not only by PR_SET_PDEATHSIG when this process dies
             atexit.register(close_parents)
             _AT_EXIT.append(True)
+    elif sets and os.getpid() == wp.owner:
+        try:
+            wp.request({"op": "prepare", "sets": [list(m) for m in sets]})
+        except RuntimeError as exc:
+            _FAILED[key] = str(exc)
+            raise
     return wp
 
 
 def start_kernel_process(env: dict[str, str], preload: tuple[str, ...], request: dict) -> tuple[WarmParent, int]:
-    """Fork a kernel from the warm parent for `env`: (parent, kernel pid). Raises Refused when the
-    kernel would not start as a cold one would (reprobook.warm._cannot_serve), RuntimeError when the
-    parent dies while importing (then at once for the same key in this process)."""
-    key, _ = _key(env, preload)
+    """Fork a kernel from the warm parent for `env` (or from its sub-parent for the request's
+    `modules`, the job's job_modules): (parent, kernel pid). Raises Refused when the kernel would
+    not start as a cold one would (reprobook.warm._cannot_serve), or its sub-parent died while
+    importing; RuntimeError when the parent dies while importing (then at once for the same
+    environment in this process)."""
+    import time
+
+    key, _ = _key(env)
     wp = parent_for(env, preload)
     try:
         reply = wp.request(request)
+        while reply.get("busy"):  # its sub-parent for the job's modules is still importing them
+            time.sleep(0.02)
+            reply = wp.request(request)
     except RuntimeError as exc:
         _FAILED[key] = str(exc)
         raise
@@ -657,6 +932,7 @@ class WarmProvisioner(LocalProvisioner):
     """A kernel provisioner that forks the kernel from this worker's warm parent."""
 
     preload = List(Unicode(), help="modules the warm parent imports").tag(config=True)
+    modules = List(Unicode(), help="modules the job's kernel has imported before its first cell").tag(config=True)
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         env = kwargs.get("env") or dict(os.environ)
@@ -666,7 +942,7 @@ class WarmProvisioner(LocalProvisioner):
         output = output if isinstance(output, str) else os.devnull
         env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter-client's launcher gives a cold kernel
         request = {"op": "start", "argv": launcher_args, "cwd": str(kwargs.get("cwd") or os.getcwd()),
-                   "env": env, "output": output}
+                   "env": env, "output": output, "modules": list(self.modules)}
         try:
             wp, pid = start_kernel_process(env, tuple(self.preload), request)
         except RuntimeError as exc:
@@ -685,10 +961,11 @@ class WarmProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-def warm_up(env: dict[str, str], preload: tuple[str, ...]) -> None:
-    """Start the warm parent for `env` now (it imports while the caller goes on), unless this
-    process has one already (a worker inherits the coordinator's)."""
-    parent_for(env, preload)
+def warm_up(env: dict[str, str], preload: tuple[str, ...], sets: tuple[tuple[str, ...], ...] = ()) -> None:
+    """Start the warm parent for `env` now (it imports while the caller goes on), and the
+    sub-parents for `sets`, unless this process has them already (a worker inherits the
+    coordinator's)."""
+    parent_for(env, preload, sets)
 
 
 if __name__ == "__main__":
