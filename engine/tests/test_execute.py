@@ -269,6 +269,44 @@ def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):
     parent.close()
 
 
+def test_a_sub_parent_refuses_kernels_once_a_file_its_parent_read_while_importing_changed(tmp_path):
+    """A sub-parent watches what its own imports read and what its parent's did (dask reads its
+    configuration when it is imported, in the parent here): once that file changes, neither forks
+    a kernel that would see the old configuration; a kernel forked before is unaffected."""
+    import time
+
+    from reprobook import warm
+
+    config = tmp_path / "dask-config"
+    config.mkdir()
+    (config / "review.yaml").write_text("review: one\n")
+    env = {**os.environ, "DASK_CONFIG": str(config)}
+    parent = warm.WarmParent(env, ("dask",) + warm.KERNEL_MODULES, (("dask", "sqlite3"),))
+
+    def start(modules):
+        request = {"op": "start", "argv": ["--version"], "cwd": str(tmp_path), "output": os.devnull,
+                   "env": {k: v for k, v in env.items() if k != "PYTHONPATH"}, "modules": list(modules)}
+        reply = parent.request(request)
+        while reply.get("busy"):  # the sub-parent is still importing sqlite3
+            time.sleep(0.02)
+            reply = parent.request(request)
+        return reply
+
+    try:
+        parent.ready()
+        served = start(["dask", "sqlite3"])
+        assert served.get("via") and "pid" in served  # from the sub-parent
+        time.sleep(0.05)
+        (config / "review.yaml").write_text("review: two\n")
+        for modules in (["dask"], ["dask", "sqlite3"]):
+            refused = start(modules)
+            assert "review.yaml changed since the warm kernel parent started" in refused.get("refused", ""), refused
+        assert parent.request({"op": "check"})["stale"].endswith("review.yaml")
+    finally:
+        parent.close()
+    assert parent.proc.returncode == 0 and ended(served["via"])  # asked to exit, it ended its sub-parent
+
+
 def test_a_kernel_lost_with_its_warm_parent_says_so():
     import os
 

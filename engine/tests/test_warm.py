@@ -89,3 +89,44 @@ def test_installing_or_editing_code_is_noticed(tmp_path: Path):
     for name in (".lib.py.swp", ".#lib.py", "lib.py~", "__pycache__"):  # an editor's and Python's own files
         (site / name).mkdir()
     assert warm._changed(watched) == ""
+
+
+def test_a_process_that_runs_jobs_of_several_runs_tries_a_failed_parent_again_in_the_next_run(monkeypatch):
+    """A Dask worker runs jobs of many runs: a warm parent that died while importing in one run is
+    not tried again for the rest of that run (its jobs start cold at once), and is in the next."""
+    monkeypatch.setattr(warm, "_FAILED", {})
+    monkeypatch.setattr(warm, "_RUN", [])
+    warm.join_run("run-1")
+    warm._FAILED["key"] = "the warm kernel parent exited"
+    warm.join_run("run-1")  # another job of the same run
+    assert warm._FAILED == {"key": "the warm kernel parent exited"}
+    warm.join_run("run-2")
+    assert warm._FAILED == {}
+
+
+def test_preload_is_what_every_stale_job_imports_and_a_job_gets_its_own_modules():
+    """The warm parent imports the modules every stale job imports (with the kernel's own); each
+    job's kernel comes from a parent or sub-parent that has imported exactly its job's modules
+    (with the modules its library's savers use)."""
+    from types import SimpleNamespace
+
+    plots = SimpleNamespace(libraries=("pandas", "matplotlib.pyplot", "reprobook.nb", "__future__"))
+    table = SimpleNamespace(libraries=("pandas", "json"))
+    assert warm.job_modules(plots) == ("matplotlib.backends.backend_pdf", "matplotlib.backends.backend_svg",
+                                       "matplotlib.pyplot", "pandas", "pandas.io.formats.csvs")
+    assert warm.job_modules(table) == ("json", "pandas", "pandas.io.formats.csvs")
+    assert warm.preload_modules(None, [plots, table]) == ("pandas", "pandas.io.formats.csvs") + warm.KERNEL_MODULES
+    assert warm.preload_modules(None, []) == warm.KERNEL_MODULES
+
+
+def test_a_kernel_lost_with_its_sub_parent_says_so(monkeypatch):
+    """A kernel forked by a sub-parent dies with it: the job's error names that process."""
+    import subprocess
+
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait()
+    monkeypatch.setattr(warm, "_PARENTS", {})
+    monkeypatch.setattr(warm, "_LAST_VIA", [os.getpid()])
+    assert warm.lost_parent() == ""
+    monkeypatch.setattr(warm, "_LAST_VIA", [gone.pid])
+    assert f"(pid {gone.pid}, a child of the run's warm parent" in warm.lost_parent()

@@ -41,6 +41,7 @@ class Task:
     source_date_epoch: str = "0"
     datapackage: str = ""  # project-relative path of the data package ("" when there is none)
     code_files: tuple[str, ...] | None = None  # project code the record follows (relative); None: unchecked
+    run_id: str = ""  # the run it is part of (reprobook.schedule.run_id)
 
 
 @dataclass(frozen=True)

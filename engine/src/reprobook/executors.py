@@ -55,12 +55,11 @@ class Runner:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     def abort(self) -> None:
-        """End the run now (Ctrl-C, or the coordinator failing): the warm parent and every worker
-        are killed, and the kernels die with them (PR_SET_PDEATHSIG), instead of waiting for the
-        running jobs to finish. Their scratch folders are left for the next build to clear."""
+        """End the run now (Ctrl-C, or the coordinator failing): every worker is killed, then the
+        warm parent ends its running kernels, instead of waiting for the running jobs to finish.
+        Their scratch folders are left for the next build to clear."""
         from . import warm
 
-        warm.close_parents()
         kill = getattr(self.executor, "kill_workers", None)  # Python 3.14's ProcessPoolExecutor
         if kill is not None:
             kill()
@@ -69,6 +68,8 @@ class Runner:
                 with contextlib.suppress(OSError, ValueError):
                     proc.kill()
         self.executor.shutdown(wait=True, cancel_futures=True)
+        # then the parent: with the workers gone, its input ends, and it ends and reaps its kernels
+        warm.close_parents()
 
     def __enter__(self):
         return self

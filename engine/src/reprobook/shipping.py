@@ -94,6 +94,10 @@ def run_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
                                    "inputs": {rel: str(project / rel) for rel in bundle["inputs"]},
                                    "code_dirs": tuple(str(project / d) for d in bundle["code_dirs"]),
                                    "folder": str(tmp / "run"), "kernel_home": str(worker_kernel_home())})
+            if task.warm:
+                from . import warm
+
+                warm.join_run(task.run_id)
             out = execute.run(task)
             jd = out.jobdir
             outputs = {}

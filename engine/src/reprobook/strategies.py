@@ -58,7 +58,7 @@ class RunContext:
                     modules=job_modules(jp) if self.warm else (),
                     guard=self.guard, source_date_epoch=self.source_date_epoch,
                     datapackage=paths.rel(paths.datapackage) if paths.datapackage.is_file() else "",
-                    code_files=tuple(sorted(jp.record["code"])))
+                    code_files=tuple(sorted(jp.record["code"])), run_id=self.run_id)
 
 
 @dataclass

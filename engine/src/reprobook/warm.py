@@ -178,15 +178,18 @@ def _serve() -> None:
     subs = _SubParents(done, proto_out, inp)
     subs.prepare(first.get("sets", []))
     # one reply per request, none to the first: whoever asks first waits for the imports
-    _answer(inp, proto_out, done, subs)
+    left = _answer(inp, proto_out, done, subs)
     # the process that started it closed the pipe: it holds nothing to save, and tearing down its
     # imports takes a tenth of a second or more
     subs.close()
+    _end_kernels(left)
     os._exit(0)
 
 
-def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> None:
-    """Answer requests, one JSON object a line, until the other end closes the pipe."""
+def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> set[int]:
+    """Answer requests, one JSON object a line, until the other end closes the pipe; returns the
+    kernels forked here that have not been seen to end."""
+    forked: set[int] = set()
     def reply(obj: dict) -> None:
         proto_out.write((json.dumps(obj) + "\n").encode())
         proto_out.flush()
@@ -194,6 +197,8 @@ def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> Non
     for line in iter(inp.readline, b""):
         req = json.loads(line)
         op = req.get("op")
+        if op == "exit":  # no reply: the process that started it is closing it
+            break
         if op == "ping":
             reply({"pid": os.getpid(), "failed": done.failed})
         elif op == "check":
@@ -214,6 +219,9 @@ def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> Non
             pid = os.fork()
             if pid == 0:
                 _become_kernel(req, done.base_path, proto_out, inp, done.set_by_imports)
+            forked.add(pid)
+            if subs:
+                subs.owner.pop(pid, None)  # a number a sub-parent's ended kernel had
             reply({"pid": pid})
         elif op == "poll":
             if subs and req["pid"] in subs.owner:
@@ -222,8 +230,11 @@ def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> Non
             try:
                 finished, status = os.waitpid(req["pid"], os.WNOHANG)
             except ChildProcessError:
+                forked.discard(req["pid"])
                 reply({"status": 0})
                 continue
+            if finished:
+                forked.discard(req["pid"])
             reply({"status": None if finished == 0 else os.waitstatus_to_exitcode(status)})
         elif op == "signal":
             try:
@@ -234,6 +245,18 @@ def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> Non
                 except OSError:
                     pass
             reply({"ok": True})
+    return forked
+
+
+def _end_kernels(pids: set[int]) -> None:
+    """Kill and reap the kernels still running (the run was stopped): a process whose parent has
+    gone is left to init to reap, and in a container without one it stays a zombie."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
 
 
 @dataclass
@@ -286,12 +309,21 @@ class _SubParents:
 
         from .launcher import die_with_parent
 
-        fd, log = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".log")
-        os.close(fd)
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
+        try:
+            fd, log = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".log")
+            os.close(fd)
+            req_r, req_w = os.pipe()
+            rep_r, rep_w = os.pipe()
+        except OSError as exc:
+            return _Sub(extras, 0, None, None, "", dead=f"no warm kernel parent could start for {', '.join(extras)} ({exc})")
         me = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            for end in (req_r, req_w, rep_r, rep_w):
+                os.close(end)
+            _unlink(log)
+            return _Sub(extras, 0, None, None, "", dead=f"no warm kernel parent could start for {', '.join(extras)} ({exc})")
         if pid == 0:  # the sub-parent
             code = 0
             try:
@@ -306,10 +338,12 @@ class _SubParents:
                 self.proto_out.close()  # the coordinator's pipes belong to the warm parent
                 done = _import_all(list(extras), log, inherited=self.done.set_by_imports)
                 done.failed = self.done.failed + done.failed
+                # what the parent's imports read (a library's configuration) as well as its own
+                done.watched = {**self.done.watched, **done.watched}
                 _CHANNEL_FDS.update((req_r, rep_w))
                 out = os.fdopen(rep_w, "wb", buffering=0)
                 out.write(b'{"ready": true}\n')  # unasked: the parent goes on meanwhile (is_ready)
-                _answer(os.fdopen(req_r, "rb"), out, done, None)
+                _end_kernels(_answer(os.fdopen(req_r, "rb"), out, done, None))
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
@@ -319,13 +353,13 @@ class _SubParents:
         _CHANNEL_FDS.update((req_w, rep_r))
         return _Sub(extras, pid, os.fdopen(req_w, "wb", buffering=0), os.fdopen(rep_r, "rb"), log)
 
-    def is_ready(self, sub: _Sub, wait: bool = False) -> bool:
-        """Whether the sub-parent has done its imports (it says so once, unasked); without `wait`
-        the answer is immediate, so that the parent serves other jobs while a sub-parent imports.
-        False for one that died (its `dead` says why)."""
+    def is_ready(self, sub: _Sub) -> bool:
+        """Whether the sub-parent has done its imports (it says so once, unasked), answered at
+        once, so that the parent serves other jobs while a sub-parent imports. False for one that
+        died (its `dead` says why)."""
         import select
 
-        if not sub.ready and not sub.dead and (wait or select.select([sub.from_sub], [], [], 0)[0]):
+        if not sub.ready and not sub.dead and select.select([sub.from_sub], [], [], 0)[0]:
             if self._read(sub) is not None:
                 sub.ready = True
                 if sub.log:  # it has imported: what it printed is no longer needed
@@ -342,8 +376,11 @@ class _SubParents:
             return json.loads(line)
         said = ""
         if sub.log:
-            with open(sub.log, encoding="utf-8", errors="replace") as fh:
-                said = "\n".join(fh.read().strip().splitlines()[-20:])
+            try:
+                with open(sub.log, encoding="utf-8", errors="replace") as fh:
+                    said = "\n".join(fh.read().strip().splitlines()[-20:])
+            except OSError:
+                pass
             _unlink(sub.log)
             sub.log = ""
         sub.dead = (f"the warm kernel parent that imports {', '.join(sub.extras)} exited"
@@ -364,14 +401,25 @@ class _SubParents:
     def close(self) -> None:
         """End every sub-parent (and so their kernels) and reap it: a process whose parent is gone
         is left to init to reap, and in a container without one it stays a zombie."""
-        for sub in self.by_extras.values():
-            if not sub.dead:
-                try:
+        import time
+
+        live = [sub for sub in self.by_extras.values() if not sub.dead]
+        for sub in live:  # at the end of its input it ends its kernels and exits
+            for pipe in (sub.to_sub, sub.from_sub):
+                _CHANNEL_FDS.discard(pipe.fileno())
+                pipe.close()
+        end = time.monotonic() + 1.0
+        for sub in live:
+            while time.monotonic() < end and os.waitpid(sub.pid, os.WNOHANG)[0] == 0:
+                time.sleep(0.01)
+            try:
+                if os.waitpid(sub.pid, os.WNOHANG)[0] == 0:
                     os.kill(sub.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                sub.dead = "ended with the warm parent"
-                self._close(sub)
+                    os.waitpid(sub.pid, 0)
+            except ChildProcessError:
+                pass
+            sub.dead = "ended with the warm parent"
+        for sub in self.by_extras.values():
             if sub.log:
                 _unlink(sub.log)
 
@@ -396,17 +444,22 @@ class _SubParents:
             return {"refused": sub.dead, "stale": False}
         if "pid" in answer:
             self.owner[answer["pid"]] = sub
+            answer["via"] = sub.pid  # a sub-parent: the worker names it if the kernel dies with it
         return answer
 
     def poll(self, req: dict) -> dict:
         answer = self._ask(self.owner[req["pid"]], req)
+        if answer is None or answer["status"] is not None:
+            del self.owner[req["pid"]]
         return {"status": -signal.SIGKILL} if answer is None else answer  # its kernels die with it
 
     def check(self) -> str:
         """The first file a live sub-parent watches that changed ('' when none did); the sub-parents
         that died are forgotten, to be tried again."""
         for extras, sub in list(self.by_extras.items()):
-            answer = self._ask(sub, {"op": "check"}) if self.is_ready(sub, wait=True) else None
+            if not self.is_ready(sub) and not sub.dead:
+                continue  # still importing: it checks its files before every kernel it forks
+            answer = self._ask(sub, {"op": "check"}) if not sub.dead else None
             if answer is None:
                 del self.by_extras[extras]
             elif answer["stale"]:
@@ -746,22 +799,24 @@ class WarmParent:
             return False
         if os.getpid() == self.owner:
             return self.proc.poll() is None
-        try:  # not our child: poll() cannot wait for it
-            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
-                return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-        except (OSError, IndexError):
-            return False
+        return _running(self.proc.pid)  # not our child: poll() cannot wait for it
 
     def close(self) -> None:
         """End the parent (the process that started it) or forget it (any other)."""
         if os.getpid() != self.owner:
             return
+        try:  # its input may stay open in a process forked from this one (a worker being killed)
+            self._send({"op": "exit"})
+        except (BrokenPipeError, ValueError, OSError):
+            pass
         for pipe in (self.proc.stdin, self.proc.stdout):  # both: an unclosed pipe is a ResourceWarning
             if pipe:
-                pipe.close()
-        # at the end of its input it ends its sub-parents and exits at once (its kernels, all shut
-        # down by now, die with it in any case); killed if it does not within a second (busy
-        # forwarding, or stopped)
+                try:
+                    pipe.close()
+                except OSError:  # what was left to write to a parent that has exited
+                    pass
+        # asked to exit (or at the end of its input) it ends its sub-parents and its kernels and
+        # exits at once; killed if it does not within a second (busy forwarding, or stopped)
         try:
             self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
@@ -801,6 +856,21 @@ def new_run() -> None:
                 wp.stale = True
 
 
+_LAST_VIA: list[int] = []  # the sub-parent that forked this process's last kernel (a worker runs one job at a time)
+IMPORT_PATIENCE = 120.0  # seconds a job waits for a sub-parent's imports before its kernel starts cold
+_RUN: list[str] = []  # the run whose jobs this process ran last (a Dask worker runs many runs' jobs)
+
+
+def join_run(run_id: str) -> None:
+    """A job of the run `run_id` starts in this process, which is no run's coordinator (a Dask
+    worker, which lives across runs): at the first job of each run, what new_run() does for a
+    coordinator (a parent that died while importing is tried again, one whose files changed is
+    replaced)."""
+    if run_id and _RUN != [run_id]:
+        _RUN[:] = [run_id]
+        new_run()
+
+
 def parent_for(env: dict[str, str], preload: tuple[str, ...], sets: tuple[tuple[str, ...], ...] = ()) -> WarmParent:
     """This process's warm parent for the kernel environment `env`, importing `preload` (the run's
     common modules; `sets`, the module sets of its jobs, start sub-parents early): one it started,
@@ -829,9 +899,8 @@ def parent_for(env: dict[str, str], preload: tuple[str, ...], sets: tuple[tuple[
     elif sets and os.getpid() == wp.owner:
         try:
             wp.request({"op": "prepare", "sets": [list(m) for m in sets]})
-        except RuntimeError as exc:
+        except RuntimeError as exc:  # it died since: this run's kernels start cold, saying why
             _FAILED[key] = str(exc)
-            raise
     return wp
 
 
@@ -845,17 +914,24 @@ def start_kernel_process(env: dict[str, str], preload: tuple[str, ...], request:
 
     key, _ = _key(env)
     wp = parent_for(env, preload)
+    give_up = time.monotonic() + IMPORT_PATIENCE
     try:
         reply = wp.request(request)
         while reply.get("busy"):  # its sub-parent for the job's modules is still importing them
+            if time.monotonic() > give_up:
+                raise Refused(f"the warm kernel parent for {', '.join(request.get('modules', []))} was still "
+                              f"importing them after {IMPORT_PATIENCE:.0f} s")
             time.sleep(0.02)
             reply = wp.request(request)
+    except Refused:
+        raise
     except RuntimeError as exc:
         _FAILED[key] = str(exc)
         raise
     if "refused" in reply:
         wp.stale = wp.stale or reply["stale"]
         raise Refused(reply["refused"])
+    _LAST_VIA[:] = [reply["via"]] if reply.get("via") else []
     return wp, reply["pid"]
 
 
@@ -866,7 +942,19 @@ def lost_parent() -> str:
         if not wp.alive():
             return (f"the warm kernel parent it was forked from (pid {wp.proc.pid}) ended during the run, and its "
                     "kernels with it; run the build again")
+    if _LAST_VIA and not _running(_LAST_VIA[0]):
+        return (f"the warm kernel parent it was forked from (pid {_LAST_VIA[0]}, a child of the run's warm parent "
+                "that imported the job's further modules) ended during the run, and its kernels with it; run the "
+                "build again")
     return ""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def close_parents() -> None:
