@@ -269,6 +269,43 @@ def test_a_warm_parent_that_dies_while_importing_says_what_it_printed(tmp_path):
     parent.close()
 
 
+def start_kernel(parent, modules: list[str], cwd: Path, env: dict[str, str]) -> dict:
+    """The warm parent's reply to a request for a kernel (one that prints its version and ends) of a
+    job importing `modules`, once no sub-parent is busy importing."""
+    import time
+
+    request = {"op": "start", "argv": ["--version"], "cwd": str(cwd), "output": os.devnull,
+               "env": {k: v for k, v in env.items() if k != "PYTHONPATH"}, "modules": list(modules)}
+    reply = parent.request(request)
+    while reply.get("busy"):
+        time.sleep(0.02)
+        reply = parent.request(request)
+    return reply
+
+
+def parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        return int(fh.read().rsplit(b")", 1)[1].split()[1])
+
+
+def test_a_set_of_modules_that_includes_another_goes_through_its_sub_parent(tmp_path):
+    """Jobs that import sqlite3, and jobs that import sqlite3 and xml.dom.minidom, beside jobs that
+    import neither: the second set's sub-parent is a child of the first's, so sqlite3 is imported
+    once; closing the parent ends them all."""
+    from reprobook import warm
+
+    env = dict(os.environ)
+    parent = warm.WarmParent(env, warm.KERNEL_MODULES, (("sqlite3", "xml.dom.minidom"), ("sqlite3",)))
+    try:
+        plain, one, both = (start_kernel(parent, m, tmp_path, env) for m in ([], ["sqlite3"], ["sqlite3", "xml.dom.minidom"]))
+        assert "via" not in plain and parent_of(plain["pid"]) == parent.proc.pid
+        assert parent_of(one["via"]) == parent.proc.pid and parent_of(one["pid"]) == one["via"]
+        assert parent_of(both["via"]) == one["via"] and parent_of(both["pid"]) == both["via"]
+    finally:
+        parent.close()
+    assert parent.proc.returncode == 0 and ended(one["via"]) and ended(both["via"])
+
+
 def test_a_sub_parent_refuses_kernels_once_a_file_its_parent_read_while_importing_changed(tmp_path):
     """A sub-parent watches what its own imports read and what its parent's did (dask reads its
     configuration when it is imported, in the parent here): once that file changes, neither forks
@@ -284,13 +321,7 @@ def test_a_sub_parent_refuses_kernels_once_a_file_its_parent_read_while_importin
     parent = warm.WarmParent(env, ("dask",) + warm.KERNEL_MODULES, (("dask", "sqlite3"),))
 
     def start(modules):
-        request = {"op": "start", "argv": ["--version"], "cwd": str(tmp_path), "output": os.devnull,
-                   "env": {k: v for k, v in env.items() if k != "PYTHONPATH"}, "modules": list(modules)}
-        reply = parent.request(request)
-        while reply.get("busy"):  # the sub-parent is still importing sqlite3
-            time.sleep(0.02)
-            reply = parent.request(request)
-        return reply
+        return start_kernel(parent, modules, tmp_path, env)
 
     try:
         parent.ready()

@@ -8,7 +8,8 @@ lock. The parent imports what every stale job imports that is not project code (
 `reprobook.nb`, never the project's own modules, so editing them needs no restart) while the
 coordinator goes on. For each set of further modules some jobs import (matplotlib, when every job
 imports pandas and some plot), it forks a sub-parent that imports them, as Android's zygote
-specialises. A kernel is forked from the parent or sub-parent that has imported what its job
+specialises; a set that includes another (seaborn with matplotlib) goes through that set's
+sub-parent, which forks one of its own for the rest, so that no library is imported twice. A kernel is forked from the parent or sub-parent that has imported what its job
 imports (`job_modules`) and nothing more; the child becomes a fresh kernel process (its own session,
 the job's working directory, environment and import path, the read/write guard) and starts
 ipykernel. Each job therefore starts from the interpreter state a cold kernel would have when the
@@ -274,12 +275,15 @@ class _Sub:
 
 
 class _SubParents:
-    """The warm parent's children that serve the jobs importing more than it did: one per set of
-    modules that are not imported here yet (a job importing pandas and matplotlib, when the parent
-    has pandas), forked from this process when a run names the set (or its first job asks), each
-    importing only those modules. Kernels are forked from the sub-parent of their job's set, so that
-    no kernel has imported a library its job does not import. A sub-parent that dies while importing
-    is reported to the jobs that needed it (they start cold) and tried again in the next run."""
+    """The children of a warm parent (or of a sub-parent) that serve the jobs importing more than
+    it did: one per set of modules that are not imported here yet (a job importing pandas and
+    matplotlib, when the parent has pandas), forked from this process when a run names the set (or
+    its first job asks), each importing only those modules. A set that includes a child's (seaborn
+    and matplotlib, when a child has matplotlib) goes to that child, which forks a child of its own
+    for the rest, so that no library is imported twice. Kernels are forked from the sub-parent of
+    their job's set, so that no kernel has imported a library its job does not import. A
+    sub-parent that dies while importing is reported to the jobs that needed it (they start cold)
+    and tried again in the next run."""
 
     def __init__(self, done: _Preloaded, proto_out, inp):
         self.done, self.proto_out, self.inp = done, proto_out, inp
@@ -291,17 +295,24 @@ class _SubParents:
         return tuple(sorted(m for m in modules if m not in sys.modules))
 
     def prepare(self, sets) -> None:
-        for modules in sets:
-            extras = self.extras(modules)
-            if extras and extras not in self.by_extras:
-                self.by_extras[extras] = self._spawn(extras)
+        """Start the children for `sets` (module sets) now, smallest first, so that they import
+        while the jobs that need nothing more run; a set that goes through a child's starts its
+        own with the first job that asks."""
+        for modules in sorted(sets, key=lambda m: len(self.extras(m))):
+            self.for_modules(modules)
 
     def for_modules(self, modules) -> _Sub | None:
+        """The child that serves a job importing `modules` (itself, or through a child of its own),
+        started here if there is none; None when this process serves it."""
         extras = self.extras(modules)
         if not extras:
             return None
-        if extras not in self.by_extras:
-            self.by_extras[extras] = self._spawn(extras)
+        if extras in self.by_extras:
+            return self.by_extras[extras]
+        within = [sub for e, sub in self.by_extras.items() if set(e) < set(extras) and not sub.dead]
+        if within:
+            return max(within, key=lambda sub: len(sub.extras))
+        self.by_extras[extras] = self._spawn(extras)
         return self.by_extras[extras]
 
     def _spawn(self, extras: tuple[str, ...]) -> _Sub:
@@ -343,7 +354,11 @@ class _SubParents:
                 _CHANNEL_FDS.update((req_r, rep_w))
                 out = os.fdopen(rep_w, "wb", buffering=0)
                 out.write(b'{"ready": true}\n')  # unasked: the parent goes on meanwhile (is_ready)
-                _end_kernels(_answer(os.fdopen(req_r, "rb"), out, done, None))
+                inp = os.fdopen(req_r, "rb")
+                subs = _SubParents(done, out, inp)
+                left = _answer(inp, out, done, subs)
+                subs.close()
+                _end_kernels(left)
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
@@ -444,7 +459,7 @@ class _SubParents:
             return {"refused": sub.dead, "stale": False}
         if "pid" in answer:
             self.owner[answer["pid"]] = sub
-            answer["via"] = sub.pid  # a sub-parent: the worker names it if the kernel dies with it
+            answer.setdefault("via", sub.pid)  # the sub-parent that forked it, named if the kernel dies with it
         return answer
 
     def poll(self, req: dict) -> dict:
