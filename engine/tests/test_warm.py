@@ -96,6 +96,7 @@ def test_a_process_that_runs_jobs_of_several_runs_tries_a_failed_parent_again_in
     not tried again for the rest of that run (its jobs start cold at once), and is in the next."""
     monkeypatch.setattr(warm, "_FAILED", {})
     monkeypatch.setattr(warm, "_RUN", [])
+    monkeypatch.setattr(warm, "_PARENTS", {})  # (none to check: parents of earlier builds in this process)
     warm.join_run("run-1")
     warm._FAILED["key"] = "the warm kernel parent exited"
     warm.join_run("run-1")  # another job of the same run

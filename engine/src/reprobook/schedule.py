@@ -6,6 +6,7 @@ read its outputs are skipped. Every event is reported through `event(message, ad
 """
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -21,8 +22,13 @@ from .spec import Pipeline, upstream
 from .strategies import RunContext, Unit, strategy_for
 
 
+_RUNS = itertools.count(1)
+
+
 def run_id() -> str:
-    return f"{os.getpid()}-{int(time.time())}"
+    """An identifier of a run, unique on the machine: this process's id, the time in seconds and
+    the run's number in this process (`reprobook serve` may start two runs within a second)."""
+    return f"{os.getpid()}-{int(time.time())}-{next(_RUNS)}"
 
 
 def execute(ctx: RunContext, pipeline: Pipeline, runner, event: Callable[..., None]) -> list[Outcome]:

@@ -179,22 +179,38 @@ def _serve() -> None:
     subs = _SubParents(done, proto_out, inp)
     subs.prepare(first.get("sets", []))
     # one reply per request, none to the first: whoever asks first waits for the imports
-    left = _answer(inp, proto_out, done, subs)
-    # the process that started it closed the pipe: it holds nothing to save, and tearing down its
-    # imports takes a tenth of a second or more
-    subs.close()
-    _end_kernels(left)
-    os._exit(0)
+    left: set[int] = set()
+    try:
+        _answer(inp, proto_out, done, subs, left)
+    finally:
+        # the process that started it closed the pipe or asked it to exit: it holds nothing to save,
+        # and tearing down its imports takes a tenth of a second or more
+        subs.close()
+        _end_kernels(left)
+        os._exit(0)
 
 
-def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> set[int]:
-    """Answer requests, one JSON object a line, until the other end closes the pipe; returns the
-    kernels forked here that have not been seen to end."""
-    forked: set[int] = set()
+class _PipeGone(Exception):
+    """The other end of the protocol pipe closed it mid-request (it was killed)."""
+
+
+def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None", forked: set[int]) -> None:
+    """Answer requests, one JSON object a line, until the other end closes the pipe or asks this
+    process to exit; `forked` gets the kernels forked here that have not been seen to end."""
     def reply(obj: dict) -> None:
-        proto_out.write((json.dumps(obj) + "\n").encode())
-        proto_out.flush()
+        try:
+            proto_out.write((json.dumps(obj) + "\n").encode())
+            proto_out.flush()
+        except (OSError, ValueError):
+            raise _PipeGone from None
 
+    try:
+        _serve_requests(inp, proto_out, reply, done, subs, forked)
+    except _PipeGone:
+        pass
+
+
+def _serve_requests(inp, proto_out, reply, done: _Preloaded, subs: "_SubParents | None", forked: set[int]) -> None:
     for line in iter(inp.readline, b""):
         req = json.loads(line)
         op = req.get("op")
@@ -246,7 +262,6 @@ def _answer(inp, proto_out, done: _Preloaded, subs: "_SubParents | None") -> set
                 except OSError:
                     pass
             reply({"ok": True})
-    return forked
 
 
 def _end_kernels(pids: set[int]) -> None:
@@ -320,13 +335,20 @@ class _SubParents:
 
         from .launcher import die_with_parent
 
+        opened: list[int] = []
+        log = ""
         try:
             fd, log = tempfile.mkstemp(prefix="reprobook-warm-", suffix=".log")
             os.close(fd)
-            req_r, req_w = os.pipe()
-            rep_r, rep_w = os.pipe()
+            for _ in range(2):
+                opened.extend(os.pipe())
         except OSError as exc:
+            for end in opened:
+                os.close(end)
+            if log:
+                _unlink(log)
             return _Sub(extras, 0, None, None, "", dead=f"no warm kernel parent could start for {', '.join(extras)} ({exc})")
+        req_r, req_w, rep_r, rep_w = opened
         me = os.getpid()
         try:
             pid = os.fork()
@@ -350,15 +372,18 @@ class _SubParents:
                 done = _import_all(list(extras), log, inherited=self.done.set_by_imports)
                 done.failed = self.done.failed + done.failed
                 # what the parent's imports read (a library's configuration) as well as its own
-                done.watched = {**self.done.watched, **done.watched}
+                done.watched = {**done.watched, **self.done.watched}  # the parent's stamps: its modules as it has them
                 _CHANNEL_FDS.update((req_r, rep_w))
                 out = os.fdopen(rep_w, "wb", buffering=0)
                 out.write(b'{"ready": true}\n')  # unasked: the parent goes on meanwhile (is_ready)
                 inp = os.fdopen(req_r, "rb")
                 subs = _SubParents(done, out, inp)
-                left = _answer(inp, out, done, subs)
-                subs.close()
-                _end_kernels(left)
+                left: set[int] = set()
+                try:
+                    _answer(inp, out, done, subs, left)
+                finally:
+                    subs.close()
+                    _end_kernels(left)
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
@@ -419,11 +444,18 @@ class _SubParents:
         import time
 
         live = [sub for sub in self.by_extras.values() if not sub.dead]
+        for sub in live:
+            if not self.is_ready(sub) and not sub.dead:
+                try:  # still importing (it has forked nothing): it would see its input end only after
+                    os.kill(sub.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        live = [sub for sub in live if sub.to_sub is not None and not sub.to_sub.closed]
         for sub in live:  # at the end of its input it ends its kernels and exits
             for pipe in (sub.to_sub, sub.from_sub):
                 _CHANNEL_FDS.discard(pipe.fileno())
                 pipe.close()
-        end = time.monotonic() + 1.0
+        end = time.monotonic() + 0.5
         for sub in live:
             while time.monotonic() < end and os.waitpid(sub.pid, os.WNOHANG)[0] == 0:
                 time.sleep(0.01)
@@ -818,7 +850,7 @@ class WarmParent:
 
     def close(self) -> None:
         """End the parent (the process that started it) or forget it (any other)."""
-        if os.getpid() != self.owner:
+        if os.getpid() != self.owner or self._lock_fd < 0:
             return
         try:  # its input may stay open in a process forked from this one (a worker being killed)
             self._send({"op": "exit"})
@@ -830,16 +862,17 @@ class WarmParent:
                     pipe.close()
                 except OSError:  # what was left to write to a parent that has exited
                     pass
-        # asked to exit (or at the end of its input) it ends its sub-parents and its kernels and
-        # exits at once; killed if it does not within a second (busy forwarding, or stopped)
+        # asked to exit (or at the end of its input) it ends its sub-parents (waiting at most half a
+        # second for each) and its kernels, and exits; killed if it has not within 3 s (stopped)
         try:
-            self.proc.wait(timeout=1.0)
+            self.proc.wait(timeout=3.0)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
         if self.log:
             self._remove_log()
         os.close(self._lock_fd)
+        self._lock_fd = -1
 
 
 _PARENTS: dict[str, WarmParent] = {}  # per process: key -> its warm parent (started here or inherited)
@@ -863,6 +896,7 @@ def new_run() -> None:
     """A run starts in this process (its coordinator): a parent that failed to start in an earlier
     run is tried again, and a parent kept from an earlier run whose files changed is replaced."""
     _FAILED.clear()
+    _GIVE_UP.clear()
     for wp in list(_PARENTS.values()):
         if os.getpid() == wp.owner and wp.alive() and not wp.stale:
             try:
@@ -873,6 +907,7 @@ def new_run() -> None:
 
 _LAST_VIA: list[int] = []  # the sub-parent that forked this process's last kernel (a worker runs one job at a time)
 IMPORT_PATIENCE = 120.0  # seconds a job waits for a sub-parent's imports before its kernel starts cold
+_GIVE_UP: dict[tuple, float] = {}  # (parent key, modules) -> when jobs stop waiting for that sub-parent
 _RUN: list[str] = []  # the run whose jobs this process ran last (a Dask worker runs many runs' jobs)
 
 
@@ -929,11 +964,12 @@ def start_kernel_process(env: dict[str, str], preload: tuple[str, ...], request:
 
     key, _ = _key(env)
     wp = parent_for(env, preload)
-    give_up = time.monotonic() + IMPORT_PATIENCE
+    modules = tuple(request.get("modules", ()))
     try:
         reply = wp.request(request)
         while reply.get("busy"):  # its sub-parent for the job's modules is still importing them
-            if time.monotonic() > give_up:
+            give_up = _GIVE_UP.setdefault((key, modules), time.monotonic() + IMPORT_PATIENCE)
+            if time.monotonic() > give_up:  # (the deadline is the first job's: the next do not wait again)
                 raise Refused(f"the warm kernel parent for {', '.join(request.get('modules', []))} was still "
                               f"importing them after {IMPORT_PATIENCE:.0f} s")
             time.sleep(0.02)
