@@ -140,7 +140,7 @@ def test_cold_and_warm_kernels_give_identical_results(mini, tmp_path):
     # each job's log says how its kernel started
     assert (cold / "_build/logs/words.log").read_text().splitlines()[0] == "job words: ok (cold kernel)"
     assert (mini / "_build/logs/words.log").read_text().splitlines()[0] == \
-        "job words: ok (warm kernel, forked from the worker's warm parent)"
+        "job words: ok (warm kernel, forked from a process that had imported its libraries)"
 
 
 def kernel_parents(root: Path, *notebooks: str) -> set[str]:
@@ -443,7 +443,7 @@ def test_a_library_that_kills_its_importer_fails_only_the_jobs_that_import_it(mi
     assert "crashy: cannot load libfoo.so" in Path(kernel_log).read_text()
     # only the job that imports it started cold: its log says why, and its error blames no parent
     assert (mini / "_build/logs/sums.log").read_text().splitlines()[0] == \
-        "job sums: ok (warm kernel, forked from the worker's warm parent)"
+        "job sums: ok (warm kernel, forked from a process that had imported its libraries)"
     assert warm.cold_start_reason(Path(kernel_log).read_text()).startswith(
         "the warm kernel parent that imports crashy exited; while importing it printed: crashy: cannot load")
     assert "forked from" not in proc.stderr, proc.stderr

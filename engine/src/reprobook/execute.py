@@ -209,7 +209,7 @@ def _cell_index(jd: JobDir, exec_count: int | None) -> int | None:
 
 
 def _kernel_start(task: Task, jd: JobDir) -> str:
-    """How the job's kernel started, for its log: forked from the worker's warm parent, or cold
+    """How the job's kernel started, for its log: forked from a warm parent (or sub-parent), or cold
     (warm kernels off, or the reason the warm parent could not serve it, from the kernel log)."""
     if not task.warm:
         return "cold kernel"
@@ -219,7 +219,7 @@ def _kernel_start(task: Task, jd: JobDir) -> str:
         why = cold_start_reason(jd.kernel_log.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         why = None
-    return "warm kernel, forked from the worker's warm parent" if why is None else f"cold kernel: {why}"
+    return "warm kernel, forked from a process that had imported its libraries" if why is None else f"cold kernel: {why}"
 
 
 def _log_executed(jd: JobDir, header: str) -> None:
