@@ -176,18 +176,26 @@ def _serve() -> None:
     # names, not to the build's terminal; the worker shows it if this process dies while importing
     # (a kernel's own output goes to its job's kernel log, and a failed import is reported below)
     done = _import_all(first.get("preload", []), first.get("log"))
+    try:
+        # one reply per request, none to the first: whoever asks first waits for the imports
+        _serve_until_closed(inp, proto_out, done, first.get("sets", []))
+    finally:
+        # it holds nothing to save, and tearing down its imports takes a tenth of a second or more
+        os._exit(0)
+
+
+def _serve_until_closed(inp, proto_out, done: _Preloaded, sets=()) -> None:
+    """What a parent or sub-parent does once its imports are done: start the sub-parents for
+    `sets`, answer requests until the process that started it closes the pipe or asks it to exit,
+    then end and reap its sub-parents and the kernels still running."""
     subs = _SubParents(done, proto_out, inp)
-    subs.prepare(first.get("sets", []))
-    # one reply per request, none to the first: whoever asks first waits for the imports
     left: set[int] = set()
     try:
+        subs.prepare(sets)
         _answer(inp, proto_out, done, subs, left)
     finally:
-        # the process that started it closed the pipe or asked it to exit: it holds nothing to save,
-        # and tearing down its imports takes a tenth of a second or more
         subs.close()
         _end_kernels(left)
-        os._exit(0)
 
 
 class _PipeGone(Exception):
@@ -376,14 +384,7 @@ class _SubParents:
                 _CHANNEL_FDS.update((req_r, rep_w))
                 out = os.fdopen(rep_w, "wb", buffering=0)
                 out.write(b'{"ready": true}\n')  # unasked: the parent goes on meanwhile (is_ready)
-                inp = os.fdopen(req_r, "rb")
-                subs = _SubParents(done, out, inp)
-                left: set[int] = set()
-                try:
-                    _answer(inp, out, done, subs, left)
-                finally:
-                    subs.close()
-                    _end_kernels(left)
+                _serve_until_closed(os.fdopen(req_r, "rb"), out, done)
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
