@@ -1,7 +1,10 @@
 """Clean-room verification and the results diff, on a small project under git."""
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +44,9 @@ def test_verify_reproduces_then_names_a_tampered_cell(committed):
     assert "MISMATCH: results/tables/totals.csv" in proc.stdout
     assert "group=b, column value: 5.5 -> 5.0" in proc.stdout
     assert "working tree differs from the last commit" in proc.stderr
+    room = Path(re.search(r"clean room kept for inspection: (\S+)", proc.stdout).group(1))
+    assert (room / "results/tables/totals.csv").is_file()  # kept to be looked at; this test has looked
+    shutil.rmtree(room)
 
 
 def test_tolerance_declared_in_spec(committed):

@@ -191,6 +191,9 @@ def main(paths: Paths, workers: int | None = None, executor: str | None = None) 
         say(exc.render())
         say(f"verify: the re-execution failed; clean room kept at {room}")
         return 1
+    except BaseException:  # Ctrl-C, or a fault of the engine: a half-made room shows nothing worth keeping
+        shutil.rmtree(room, ignore_errors=True)
+        raise
     seconds = time.perf_counter() - t0
     verdicts = compare_outputs(paths, pipeline, rpaths.results)
     record = mf.read(paths.manifest)
