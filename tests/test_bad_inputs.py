@@ -87,7 +87,7 @@ def test_build_stops_on_bad_data_with_no_traceback_and_keeps_results(mini):
     proc = invoke(mini, "build")  # an exception the CLI did not handle would be raised here: a traceback
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "data/numbers.csv, row 3, column 'group'" in proc.stderr
-    assert "data/numbers.csv, row 3, column 'value'" in proc.stderr
-    assert "data/numbers.csv, row 4, column 'value'" in proc.stderr
+    assert "data/numbers.csv, line 3, column 'group'" in proc.stderr
+    assert "data/numbers.csv, line 3, column 'value'" in proc.stderr
+    assert "data/numbers.csv, line 4, column 'value'" in proc.stderr
     assert tree_hashes(mini / "results") == before

@@ -56,7 +56,7 @@ def test_missing_cited_key_names_key_file_and_line(tmp_path):
     with pytest.raises(BibliographyError) as err:
         bibcheck.check(paths)
     text = err.value.render()
-    assert "book/ch.md, row 3" in text and "cites 'b2021', which is not in references.bib" in text
+    assert "book/ch.md, line 3" in text and "cites 'b2021', which is not in references.bib" in text
 
 
 def test_duplicate_key_and_missing_fields_and_bad_doi(tmp_path):

@@ -64,28 +64,36 @@ def test_a_second_call_from_another_thread_is_refused_and_nothing_is_left_open(b
 
 
 @pytest.mark.slow
-def test_ctrl_c_ends_the_build_at_once_then_reaches_the_caller(built_mini):
-    """As in a terminal: the running job is stopped (not waited for), nothing of record changes, no
-    worker or kernel is left, and KeyboardInterrupt reaches the caller (pytest stops)."""
+@pytest.mark.parametrize("signum, said", [("SIGINT", "interrupted"), ("SIGTERM", "terminated")])
+def test_ctrl_c_or_sigterm_ends_the_build_at_once_then_reaches_the_caller(built_mini, signum, said):
+    """As in a terminal (Ctrl-C), or for `kill` and a CI job's timeout (SIGTERM): the running job is
+    stopped (not waited for), nothing of record changes, no worker or kernel is left, the project's
+    lock is released (the next build has nothing to take over), and KeyboardInterrupt reaches the
+    caller (pytest stops)."""
     import multiprocessing
     import signal
     import threading
     import time
 
+    signum = getattr(signal, signum)
     slow_words(built_mini, 60)
     record = tree_hashes(built_mini / "results")
     sent = []
 
-    def ctrl_c():
+    def send():
         wait_for_scratch(built_mini)
         time.sleep(0.5)
         sent.append(time.monotonic())
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signum)
 
-    threading.Thread(target=ctrl_c, daemon=True).start()
-    handler, children = signal.getsignal(signal.SIGINT), set(multiprocessing.active_children())
-    with pytest.raises(KeyboardInterrupt, match="interrupted"):
+    threading.Thread(target=send, daemon=True).start()
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    children = set(multiprocessing.active_children())
+    with pytest.raises(KeyboardInterrupt, match=said) as caught:
         invoke(built_mini, "build", "--no-book")
+    assert f"{said}{' (SIGTERM)' if said == 'terminated' else ''}: results/ is unchanged" in str(caught.value)
     assert time.monotonic() - sent[0] < 10  # the job sleeps 60 s
     assert tree_hashes(built_mini / "results") == record
-    assert set(multiprocessing.active_children()) <= children and signal.getsignal(signal.SIGINT) is handler
+    assert set(multiprocessing.active_children()) <= children
+    assert {s: signal.getsignal(s) for s in handlers} == handlers
+    assert (built_mini / "_build/.lock").read_text() == ""  # released: no pid left for a build to take over

@@ -144,8 +144,10 @@ SPEC_EXAMPLES = {
                    {"name": "b", "type": "number", "groupChar": ","},
                    {"name": "c", "type": "number", "decimalChar": ",", "groupChar": "."}]})},
                        {(3, "b", "type"), (3, "c", "type")}),
-    # number: NaN, INF, -INF and exponents are numbers
-    "number specials": ({"t": ("a\nNaN\nINF\n-INF\n1E+3\nfive\n", {"fields": [{"name": "a", "type": "number"}]})}, {(6, "a", "type")}),
+    # number: NaN, INF, -INF and exponents are numbers (reprobook reports non-finite numbers unless
+    # the field says "finite": false, a property the standard lets a schema add: see below)
+    "number specials": ({"t": ("a\nNaN\nINF\n-INF\n1E+3\nfive\n", {"fields": [{"name": "a", "type": "number", "finite": False}]})},
+                        {(6, "a", "type")}),
     # boolean: trueValues / falseValues
     "boolean values": ({"t": ("a,b\ntrue,yes\n0,no\nyes,maybe\n", {
         "fields": [{"name": "a", "type": "boolean"},
@@ -327,6 +329,58 @@ def test_na_spelling_in_a_number_column_gets_a_hint(tmp_path):
     assert p.rule == "type integer" and "declare 'n/a' in the schema's missingValues" in p.message
 
 
+# Finite numbers (reprobook rule, a deliberate departure from Table Schema, which reads NaN, INF
+# and -INF as numbers: pandas reads NaN as missing and leaves the row out of a mean silently)
+
+FINITE_CSV = "year,value\n2020,1.5\n2021,NaN\n2022,INF\n2023,-INF\n2024,1e999\n2025,nan\n2026,\n"
+
+
+def test_non_finite_numbers_are_reported_where_frictionless_passes_them(tmp_path):
+    schema = {"fields": [{"name": "year", "type": "integer"}, {"name": "value", "type": "number"}]}
+    pkg = write_package(tmp_path, {"t": (FINITE_CSV, schema)})
+    problems = validate.validate(pkg, tmp_path)
+    assert [(p.row, p.column, p.rule) for p in problems] == [(r, "value", "finite") for r in (3, 4, 5, 6, 7)]
+    assert theirs(pkg) == set(), "frictionless reads them all as numbers, as the standard says"
+    nan, inf, big = problems[0], problems[1], problems[3]
+    assert "'NaN' is not a number pandas can compute with: it reads it as missing" in nan.message
+    assert "leave the cell empty, or declare 'NaN' in the schema's missingValues" in nan.fix
+    assert 'set "finite": false on the field' in nan.fix
+    assert "'INF' is infinite as a 64-bit float" in inf.message
+    assert "'1e999' is infinite" in big.message  # a Decimal to frictionless, infinity to pandas
+
+
+def test_a_non_finite_number_in_a_required_column_says_fill_it_in(tmp_path):
+    schema = {"fields": [{"name": "year", "type": "integer"},
+                         {"name": "value", "type": "number", "constraints": {"required": True, "maximum": 10}}]}
+    pkg = write_package(tmp_path, {"t": ("year,value\n2020,NaN\n2021,sNaN\n", schema)})
+    problems = validate.validate(pkg, tmp_path)  # frictionless itself raises on 'sNaN' against a bound
+    assert [(p.row, p.rule) for p in problems] == [(2, "finite"), (3, "finite")]  # not "above the maximum"
+    assert all(p.fix.startswith("fill in the value: the column is required") for p in problems)
+
+
+def test_a_field_may_allow_non_finite_numbers_and_missing_values_stay_missing(tmp_path):
+    schema = {"fields": [{"name": "year", "type": "integer"}, {"name": "value", "type": "number", "finite": False}]}
+    pkg = write_package(tmp_path, {"t": (FINITE_CSV, schema)})
+    assert validate.validate(pkg, tmp_path) == []
+    schema = {"fields": [{"name": "year", "type": "integer"}, {"name": "value", "type": "number"}],
+              "missingValues": ["", "NaN", "nan"]}
+    pkg = write_package(tmp_path, {"t": ("year,value\n2020,NaN\n2021,nan\n2022,\n", schema)})
+    assert validate.validate(pkg, tmp_path) == []
+
+
+def test_finite_is_a_boolean_of_number_fields(tmp_path):
+    schema = {"fields": [{"name": "a", "type": "number", "finite": "no"}, {"name": "b", "type": "integer", "finite": False}]}
+    pkg = write_package(tmp_path, {"t": ("a,b\n1,2\n", schema)})
+    assert [(p.rule, p.column) for p in validate.validate(pkg, tmp_path)] == [("descriptor", "a"), ("descriptor", "b")]
+
+
+def test_non_finite_numbers_in_other_resources_are_reported_too(tmp_path):
+    pkg = write_package(tmp_path, {"inline": (None, {"data": [["a", "n"], ["x", 1.5], ["y", "NaN"], ["z", "-INF"]],
+                                                     "schema": {"fields": [{"name": "a"}, {"name": "n", "type": "number"}]}})})
+    problems = validate.validate(pkg, tmp_path)
+    assert [(p.row, p.column, p.rule) for p in problems] == [(3, "n", "finite"), (4, "n", "finite")]
+
+
 def test_na_spellings_are_pandas_defaults():
     from pandas._libs.parsers import STR_NA_VALUES
 
@@ -399,8 +453,8 @@ def test_duplicates_found_exactly_in_a_long_file(tmp_path):
     schema = {"fields": [{"name": "k"}, {"name": "v", "type": "integer"}], "primaryKey": ["k"]}
     pkg = write_package(tmp_path, {"t": ("k,v\n" + "\n".join(rows) + "\n", schema)})
     found = [(p.row, p.message) for p in validate.validate(pkg, tmp_path)]
-    assert found == [(20002, "duplicate key {'k': 'k123'}, first on row 125"),
-                     (20003, "duplicate key {'k': 'k19999'}, first on row 20001")]
+    assert found == [(20002, "duplicate key {'k': 'k123'}, first on line 125"),
+                     (20003, "duplicate key {'k': 'k19999'}, first on line 20001")]
 
 
 def test_memory_stays_flat_as_rows_grow(tmp_path):

@@ -249,13 +249,15 @@ def _stamps(paths: Paths) -> tuple:
 
 def report_impact(paths: Paths, on_event: Callable[[str], None] = say) -> None:
     """After a build that changed results/: the impact report against HEAD (`reprobook diff`),
-    written to _build/diff/; nothing outside a git repository."""
+    written to _build/diff/. When it cannot be written (outside a git repository, before the first
+    commit), says why instead, so that a changed record is never left unexplained in silence."""
     from . import diff, impactreport
     from .errors import ReprobookError
 
     try:
         imp, _, page = diff.write_report(paths, "HEAD", with_status=False)
-    except (ReprobookError, OSError):
+    except (ReprobookError, OSError) as exc:
+        on_event(f"no impact report: {exc}")
         return
     on_event(f"impact against HEAD: {impactreport.summary_line(imp)} -> {paths.rel(page)}")
 

@@ -53,8 +53,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a CI job's timeout, an editor's stop button), handled as Ctrl-C is: the run's
+    workers and kernels are ended, nothing of record is written, the lock is released."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line. Returns the exit code: 0, 1 (a check failed: verify, certify, a job),
+    2 (an error the message explains), 130 after Ctrl-C, 143 after SIGTERM (0 for `serve`, which
+    runs until stopped)."""
+    import signal
+    import threading
+
     args = build_parser().parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args) -> int:
     try:
         if args.command == "init":
             return _init(args.directory)
@@ -68,9 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     except ReprobookError as exc:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: results/ is unchanged; the next build reuses finished jobs", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        if args.command == "serve":  # the way a server ends (uvicorn shuts down, then re-raises the signal)
+            print("serve: stopped", file=sys.stderr)
+            return 0
+        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"{what}: results/ is unchanged; the next build reuses finished jobs", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 def _init(directory: str) -> int:
@@ -83,8 +113,8 @@ def _init(directory: str) -> int:
     print(f"wrote {len(written)} files into {dest}/:")
     for path in written:
         print(f"  {path.relative_to(dest.absolute()).as_posix()}")
-    print(f"next: cd {directory} && make book && make test  (in the environment where reprobook is installed; "
-          "see README.md)")
+    print(f"next: cd {directory} && pip install -r requirements.txt && make book && make test  (in the "
+          "environment where reprobook is installed; see README.md)")
     return 0
 
 

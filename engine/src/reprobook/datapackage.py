@@ -9,7 +9,10 @@ resource that describes a given file, and states the one missing-value rule that
   (an empty cell); `[]` means no cell is ever missing;
 - nothing else is missing: `n/a`, `NA`, `NULL`, `NaN` in a text column are text. pandas'
   default NA list does not apply. Validation reports such spellings in text columns
-  (rule "missing value spelled as text") unless the schema declares them.
+  (rule "missing value spelled as text") unless the schema declares them;
+- in a number column, `NaN` is a number to Table Schema and missing to pandas. Validation
+  reports it, and `INF`/`-INF` (rule "finite"), unless the field says `"finite": false`; a
+  file in which `NaN` means missing declares it in `missingValues`.
 
 Only JSON is read here (no frictionless, no pandas), so notebooks can use it cheaply.
 Errors are `reprobook.errors.DataError` naming the descriptor file and what to do.

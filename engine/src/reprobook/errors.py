@@ -18,7 +18,7 @@ class Problem:
     def render(self) -> str:
         where = self.file
         if self.row is not None:
-            where += f", row {self.row}"
+            where += f", line {self.row}"  # a spreadsheet's row number too (header = 1)
         if self.column:
             where += f", column '{self.column}'"
         text = f"{where}: {self.message}"

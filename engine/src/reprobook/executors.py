@@ -132,12 +132,14 @@ def default_workers() -> int:
 
 
 def _worker_init(coordinator: int) -> None:
-    """In each local worker: die with the coordinator; leave Ctrl-C to the coordinator."""
+    """In each local worker: die with the coordinator; leave Ctrl-C to the coordinator; SIGTERM
+    ends the worker at once (not the coordinator's handler, inherited through fork)."""
     import signal
 
     from .launcher import die_with_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(coordinator)
 
 

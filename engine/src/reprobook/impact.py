@@ -24,9 +24,25 @@ from .usage import result_usage
 # --- the old version, from git -------------------------------------------------------------------
 
 def resolve(root: Path, ref: str) -> str:
-    """The commit `ref` names. Raises ReprobookError when it is not a revision of the repository."""
+    """The commit `ref` names. Raises ReprobookError when git is not installed, the project is not
+    in a git repository or the repository has no commit yet (each with what to run), or when
+    `ref` is not a revision of the repository."""
+    start = "git init && git add -A && git commit -m 'the record'"
+    try:
+        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise ReprobookError("git is not installed: the impact report compares the working tree with a git "
+                             "commit; install git and commit the project") from None
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        raise ReprobookError(f"{root} is not in a git repository: the impact report compares the working tree "
+                             f"with a commit of the project. Commit it once ({start}); after the next data "
+                             "edit, `reprobook diff` shows what moved")
     proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root,
                           capture_output=True, text=True)
+    if proc.returncode != 0 and ref == "HEAD":
+        raise ReprobookError("the git repository has no commit yet: the impact report compares the working tree "
+                             "with one. Commit the project (git add -A && git commit -m 'the record'), then edit "
+                             "and run `reprobook diff`")
     if proc.returncode != 0:
         raise ReprobookError(f"'{ref}' is not a git revision of this repository; give a commit, branch or tag "
                              "(e.g. make diff REF=HEAD~1)")

@@ -242,7 +242,8 @@ def read_csv(rel: str, **kw: Any):
 
     Types (for a file the data package describes; columns in the file's order):
     string and every type below not listed -> `str`; integer, year -> `Int64` (nullable);
-    number -> `float64` (honouring bareNumber, groupChar, decimalChar; NaN/INF as written);
+    number -> `float64` (honouring bareNumber, groupChar, decimalChar; NaN/INF as written, which
+    validation lets through only where the field says `"finite": false`);
     boolean -> `boolean` (trueValues/falseValues); date and datetime with the default format or a
     strptime pattern -> `datetime64`. Other types (time, yearmonth, duration, geopoint, object,
     array, list, any, format "any") stay text: convert them in the notebook.

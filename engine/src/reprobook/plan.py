@@ -223,7 +223,9 @@ class Planner:
 
         folders = sorted({self.paths.rel(self.paths.data), self.paths.rel(pkg.parent)})
         files = [self.paths.root / f for f in files_under(self.paths.root, folders)]
-        deps = self.files_digest(files, "file")
+        from .validate import rules
+
+        deps = {"rules:data": rules(), **self.files_digest(files, "file")}
         return self._step(DATA_STEP, deps)
 
     def bib_check(self, pages: list[Path]) -> StepPlan | None:
@@ -289,7 +291,7 @@ def _describe(name: str) -> str:
     kind, _, what = name.partition(":")
     return {"config": f"book configuration {what}", "page": f"page {what}", "file": f"file {what}",
             "result": f"result {what}", "extension": f"Sphinx extension {what}",
-            "environment": "environment"}.get(kind, name)
+            "environment": "environment", "rules": "the rules of the data check"}.get(kind, name)
 
 
 def why_changed(old: dict[str, Any], new: dict[str, Any], old_env: dict, env_desc: dict) -> list[str]:

@@ -50,7 +50,8 @@ def invoke(root: Path, *args: str, check: bool = False, env: dict | None = None)
     afterwards, also when the command raises. An exception the CLI does not turn into an exit code
     propagates (in a subprocess it would be a traceback), with what the command printed attached as
     a note. Ctrl-C (SIGINT, in the main thread) ends the command as in a terminal (the CLI reports
-    it and exits 130), then raises KeyboardInterrupt here, so that pytest stops. With check=True a
+    it and exits 130), then raises KeyboardInterrupt here, so that pytest stops; so does SIGTERM (the
+    CLI ends the command as after Ctrl-C and exits 143). With check=True a
     non-zero exit raises AssertionError showing both streams. There is no time limit beyond the
     project's job `timeout`.
 
@@ -121,8 +122,9 @@ def invoke(root: Path, *args: str, check: bool = False, env: dict | None = None)
             out, err = (_read(f) for f in files)
     finally:
         _INVOKE_LOCK.release()
-    if interrupted:
-        raise KeyboardInterrupt(f"reprobook {' '.join(argv)} was interrupted (exit code {code}):\n{err}")
+    if interrupted or code == 143:  # Ctrl-C, or SIGTERM (which the CLI handles as Ctrl-C, exit code 143)
+        raise KeyboardInterrupt(f"reprobook {' '.join(argv)} was {'interrupted' if interrupted else 'terminated'} "
+                                f"(exit code {code}):\n{err}")
     proc = subprocess.CompletedProcess(["reprobook", *argv], code, out, err)
     if check and proc.returncode != 0:
         raise AssertionError(f"reprobook {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

@@ -8,7 +8,11 @@ both against the specification's own examples. Local CSV files are read here, st
 (memory stays flat however long the file); any other resource (another format, inline data,
 compression, a multi-line header or comment rows) is read through frictionless.
 
-reprobook adds three rules of its own, each off unless a schema asks for it or a cell trips it:
+reprobook adds four rules of its own, each off unless a schema asks for it or a cell trips it:
+- finite numbers: a `number` cell must hold a number pandas can compute with. `NaN`, `INF`,
+  `-INF` (numbers in Table Schema) and values beyond a 64-bit float's range are reported: pandas
+  reads `NaN` as missing and leaves the row out of sums and means without saying so, and an
+  infinity makes them infinite. A field that may hold them says `"finite": false`;
 - `totals`: a total row must equal the sum of its part rows within a tolerance;
 - units: a field's `unit` (or each row's unit, named by `unitField`) bounds what its values can
   be, e.g. a percent share lies in 0..100 and a count is a whole number >= 0 (`reprobook.units`);
@@ -27,10 +31,12 @@ from __future__ import annotations
 import codecs
 import copy
 import csv
+import decimal
 import difflib
 import hashlib
 import io
 import json
+import math
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -41,13 +47,27 @@ from typing import Any
 from . import datapackage as dp, units
 from .errors import DataError, Problem
 
-RULES_VERSION = "2"  # part of every digest: bump when a rule changes what passes
+RULES_VERSION = "3"  # part of every digest: bump when a rule changes what passes
 MAX_PER_FILE = 40
 CACHE_CELLS = 4096  # distinct raw values remembered per column (codes, years): skips re-casting
 SPEC = "https://datapackage.org/standard/table-schema/"
 
 FAST_DIALECT_KEYS = {"$schema", "header", "headerRows", "delimiter", "lineTerminator", "quoteChar", "doubleQuote",
                      "escapeChar", "skipInitialSpace", "csvddfVersion"}
+
+
+def rules() -> str:
+    """What decides which data pass besides the data themselves: reprobook's rules version and
+    frictionless' version (read from its installed metadata, without importing it). Part of
+    every file's digest and of the data check's dependencies (reprobook.plan), so that an engine
+    or a frictionless with other rules re-checks data that did not change."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        theirs = version("frictionless")
+    except PackageNotFoundError:
+        theirs = "absent"
+    return f"reprobook rules {RULES_VERSION}, frictionless {theirs}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,6 +198,11 @@ def _descriptor_problems(pkg: dict[str, Any], resources: list[dp.Resource], pkg_
                                         + ", ".join(u.name for u in units.known())))
             if "unitField" in f:
                 need(f["unitField"], f"unitField of '{f.get('name')}'")
+            if "finite" in f and (not isinstance(f["finite"], bool) or f.get("type") != "number"):
+                problems.append(Problem(where, f"field '{f.get('name')}' has \"finite\": {json.dumps(f['finite'])}, "
+                                        "which reprobook reads only as true or false on a number field", "descriptor",
+                                        None, f.get("name"), "write \"finite\": false on a number field that may hold "
+                                        "NaN or infinite values, or remove it"))
     return problems
 
 
@@ -223,6 +248,26 @@ def _type_message(raw: str, f: dict[str, Any]) -> str:
     return msg
 
 
+def _finite_message(raw: str, name: str) -> str:
+    text = raw.strip()
+    try:
+        nan = decimal.Decimal(text).is_nan()
+    except decimal.InvalidOperation:
+        nan = True
+    if nan:
+        return (f"'{text}' is not a number pandas can compute with: it reads it as missing, so sums and "
+                f"means over '{name}' would leave this row out without saying so")
+    return (f"'{text}' is infinite as a 64-bit float (what pandas computes with), so sums and means "
+            f"over '{name}' would be infinite")
+
+
+def _finite_fix(raw: str, name: str, required: bool) -> str:
+    first = ("fill in the value: the column is required" if required else
+             f"write the value; if it is missing, leave the cell empty, or declare '{raw.strip()}' in the "
+             "schema's missingValues")
+    return first + f"; if '{name}' may hold NaN or infinite values, set \"finite\": false on the field"
+
+
 def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[str, Any], line: int,
                         pk: list[str]) -> None:
     h = f["name"]
@@ -247,6 +292,8 @@ def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[st
         word = {"minimum": "below the minimum", "maximum": "above the maximum",
                 "exclusiveMinimum": "not above the exclusive minimum", "exclusiveMaximum": "not below the exclusive maximum"}
         sink.add(f"{raw.strip()} is {word[name]} {c[name]}", name, f"check the value; '{h}' {span}", line, h)
+    elif name == "finite":
+        sink.add(_finite_message(raw, h), "finite", _finite_fix(raw, h, c.get("required") or h in pk), line, h)
     elif name == "pattern":
         sink.add(f"'{raw}' does not match the pattern {c['pattern']}", "pattern", "correct the value's form", line, h)
     elif name in ("minLength", "maxLength"):
@@ -255,16 +302,41 @@ def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[st
         sink.add(f"'{raw}' breaks the constraint {name} = {c.get(name)!r}", name, "correct the value", line, h)
 
 
+def is_finite(value: Any) -> bool:
+    """Whether a number cell's value (Decimal, float or int, as frictionless casts it) is one that
+    pandas computes with as written: not NaN, not infinite, and within a 64-bit float's range
+    (`1e999` is a Decimal, but pandas reads it as infinity)."""
+    try:
+        return math.isfinite(float(value))
+    except (ValueError, OverflowError):  # a signaling NaN ('sNaN') cannot be converted
+        return False
+
+
 def _reader(field, desc: dict[str, Any]):
     """frictionless' cell reader, plus `groupChar` for integers (Table Schema v2; frictionless 5
-    reads it for numbers only)."""
+    reads it for numbers only), plus the finite-number rule for numbers (a non-finite value is
+    None, with the note "finite", unless the field says `"finite": false`)."""
     read = field.create_cell_reader()
-    group = desc.get("groupChar") if desc.get("type") == "integer" else None
-    if not group:
+    kind = desc.get("type")
+    group = desc.get("groupChar") if kind == "integer" else None
+    if group:
+        missing = set(field.missing_values if field.has_defined("missing_values") else
+                      (field.schema.missing_values if field.schema else [""]))
+        plain = read
+        read = lambda raw: plain(raw if raw in missing else raw.replace(group, ""))  # noqa: E731
+    if kind != "number":
         return read
-    missing = set(field.missing_values if field.has_defined("missing_values") else
-                  (field.schema.missing_values if field.schema else [""]))
-    return lambda raw: read(raw if raw in missing else raw.replace(group, ""))
+    strict = desc.get("finite", True) is not False
+
+    def number(raw: str) -> tuple[Any, dict | None]:
+        try:
+            value, notes = read(raw)
+        except decimal.InvalidOperation:  # 'sNaN': frictionless' bound checks cannot compare it
+            return None, ({"finite": "not finite"} if strict else {"type": "not a number"})
+        if strict and value is not None and not (notes and "type" in notes) and not is_finite(value):
+            return None, {"finite": "not finite"}  # its bound checks (a NaN is "above the maximum") would mislead
+        return value, notes
+    return number
 
 
 class _Caster:
@@ -506,6 +578,9 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
         schema.pop(key, None)
     quiet = only is not None
     names = [f["name"] for f in caster.fdescs]
+    finite = [(f["name"], f) for f in caster.fdescs
+              if f.get("type") == "number" and f.get("finite", True) is not False
+              and (only is None or f["name"] in only)]
     try:
         with Resource(desc, basepath=str(res.base), datapackage_version=caster.version) as resource:
             if not quiet:
@@ -537,7 +612,20 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
                     if any(e.type == "blank-row" for e in row.errors):
                         continue
                 flagged = frozenset(getattr(e, "field_name", None) for e in row.errors) - {None}
-                yield line, {n: row.get(n) for n in names}, flagged
+                typed = {n: row.get(n) for n in names}
+                for name, f in finite:
+                    if typed[name] is not None and name not in flagged and not is_finite(typed[name]):
+                        typed[name] = None
+                        if not quiet:
+                            written = str(row.to_dict(csv=True).get(name))  # as frictionless writes it
+                            _constraint_problem(sink, "finite", None, written, f, line, pk)
+                        flagged |= {name}
+                yield line, typed, flagged
+    except decimal.InvalidOperation:  # a signaling NaN ('sNaN') where frictionless checks a bound
+        if not quiet:
+            sink.add("cannot read the data: a number cell holds a signaling NaN ('sNaN')", "finite",
+                     "write the value; if it is missing, leave the cell empty")
+        raise _Abort from None
     except FrictionlessException as exc:
         if not quiet:
             sink.add(f"cannot read the data: {exc.error.message}", "read",
@@ -698,13 +786,13 @@ class _Checks:
                 if key in seen:
                     shown = dict(zip(k.fields, key))
                     if k.rule == "primary key":
-                        self.sink.add(f"duplicate key {shown}, first on row {seen[key]}", "primary key",
+                        self.sink.add(f"duplicate key {shown}, first on line {seen[key]}", "primary key",
                                       "remove the duplicate row or correct its key", line, ",".join(k.fields))
                     elif k.rule == "unique":
-                        self.sink.add(f"'{key[0]}' already appears on row {seen[key]}", "unique",
+                        self.sink.add(f"'{key[0]}' already appears on line {seen[key]}", "unique",
                                       "make the value unique", line, k.fields[0])
                     else:
-                        self.sink.add(f"the values {shown} already appear together on row {seen[key]}",
+                        self.sink.add(f"the values {shown} already appear together on line {seen[key]}",
                                       "unique keys", "make the combination unique", line, ",".join(k.fields))
                 else:
                     seen[key] = line
