@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from reprobook import warm
 
 
@@ -131,3 +133,24 @@ def test_a_kernel_lost_with_its_sub_parent_says_so(monkeypatch):
     assert warm.lost_parent() == ""
     monkeypatch.setattr(warm, "_LAST_VIA", [gone.pid])
     assert f"(pid {gone.pid}, a child of the run's warm parent" in warm.lost_parent()
+
+
+def test_the_kernels_pseudo_files_and_bytecode_are_not_watched(tmp_path: Path):
+    """/proc and /sys files, whose times change when the kernel drops its cache of them, are not
+    watched, nor bytecode (its source is); devices have no stamp."""
+    assert not warm._worth_watching("/proc/stat") and not warm._worth_watching("/sys/fs/cgroup/cpu.max")
+    assert not warm._worth_watching(str(tmp_path / "__pycache__" / "m.cpython-311.pyc"))
+    assert warm._file_stamp("/dev/null") is None
+
+
+@pytest.mark.skipif(not os.access("/dev/shm", os.W_OK), reason="no writable /dev/shm (tmpfs) here")
+def test_a_file_on_tmpfs_the_imports_read_is_watched():
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as folder:
+        config = Path(folder) / "review.yaml"
+        config.write_text("a: 1\n")
+        assert warm._worth_watching(str(config))
+        watched = {str(config): warm._file_stamp(str(config))}
+        config.write_text("a: 22\n")
+        assert warm._changed(watched) == str(config)

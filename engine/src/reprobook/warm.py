@@ -152,10 +152,16 @@ def _import_all(names: list[str], log_path: str | None, inherited: dict[str, str
     # replaced by its job's, so they are set again there, as the same imports would in a cold kernel
     set_by_imports = {**(inherited or {}), **{k: v for k, v in os.environ.items() if before.get(k) != v}}
     base_path = list(sys.path[1:])
-    # not bytecode (its source is watched), nor the kernel's pseudo-files (/proc/stat and the like
-    # get a new inode and time whenever the kernel drops its cache of them)
-    read = {f for f in _READS if not f.endswith(".pyc") and not f.startswith(("/proc/", "/sys/", "/dev/"))}
+    read = {f for f in _READS if _worth_watching(f)}
     return _Preloaded(failed, set_by_imports, base_path, _install_stamps(base_path, read), _shadowable_names())
+
+
+def _worth_watching(path: str) -> bool:
+    """Whether a file the imports opened is watched: not bytecode (its source is watched), nor the
+    kernel's pseudo-files (/proc/stat and the like get a new inode and time whenever the kernel
+    drops its cache of them). Devices (/dev/null, /dev/urandom) are not regular files, so never
+    watched (`_file_stamp`); files on /dev/shm (tmpfs) are, like any project's files."""
+    return not path.endswith(".pyc") and not path.startswith(("/proc/", "/sys/"))
 
 
 def _serve() -> None:
