@@ -183,3 +183,37 @@ def test_an_extensions_data_files_count_as_its_source(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     files = {p.relative_to(pkg).as_posix() for p in module_source_files("myext.sphinx")}
     assert files == {"__init__.py", "static/style.css"}  # a new style sheet rebuilds the book
+
+
+def test_the_data_check_follows_schemas_kept_outside_the_data_folder_and_its_rules(tmp_path, monkeypatch):
+    """A schema given by a path outside data/ is part of the data check's dependencies, and so are the
+    check's rules: a new rule or another frictionless re-checks data that did not change."""
+    import json
+    import shutil
+
+    from reprobook import validate
+    from reprobook.plan import DATA_STEP
+
+    root = tmp_path / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", root)
+    (root / "schemas").mkdir()
+    shutil.move(root / "data/schemas/numbers.schema.json", root / "schemas/numbers.schema.json")
+    pkg = json.loads((root / "data/datapackage.json").read_text())
+    pkg["resources"][0]["schema"] = "../schemas/numbers.schema.json"
+    (root / "data/datapackage.json").write_text(json.dumps(pkg))
+
+    def data_step():
+        paths = Paths.load(root)
+        store = StateStore(paths.state)
+        step = next(s for s in make_plan(paths, spec.load(root), store).checks if s.name == DATA_STEP)
+        store.record_step(step.name, step.deps)  # as a passing check records it
+        store.save()
+        return step
+
+    data_step()
+    assert data_step().reasons == ()
+    schema = root / "schemas/numbers.schema.json"
+    schema.write_text(schema.read_text().replace('"number"', '"number", "finite": false', 1))
+    assert data_step().reasons == ("file schemas/numbers.schema.json changed",)
+    monkeypatch.setattr(validate, "RULES_VERSION", validate.RULES_VERSION + "-next")
+    assert data_step().reasons == ("the rules of the data check changed",)

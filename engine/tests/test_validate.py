@@ -349,13 +349,45 @@ def test_non_finite_numbers_are_reported_where_frictionless_passes_them(tmp_path
     assert "'1e999' is infinite" in big.message  # a Decimal to frictionless, infinity to pandas
 
 
-def test_a_non_finite_number_in_a_required_column_says_fill_it_in(tmp_path):
+COMMENTS = {"t": {"dialect": {"commentChar": "#"}}}  # a dialect the streaming reader leaves to frictionless
+
+
+@pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])
+def test_a_non_finite_number_next_to_a_bound_is_reported_as_such_and_odd_nans_are_not_numbers(tmp_path, extra):
     schema = {"fields": [{"name": "year", "type": "integer"},
                          {"name": "value", "type": "number", "constraints": {"required": True, "maximum": 10}}]}
-    pkg = write_package(tmp_path, {"t": ("year,value\n2020,NaN\n2021,sNaN\n", schema)})
-    problems = validate.validate(pkg, tmp_path)  # frictionless itself raises on 'sNaN' against a bound
-    assert [(p.row, p.rule) for p in problems] == [(2, "finite"), (3, "finite")]  # not "above the maximum"
-    assert all(p.fix.startswith("fill in the value: the column is required") for p in problems)
+    pkg = write_package(tmp_path, {"t": ("year,value\n2020,NaN\n2021,INF\n2022,NaN123\n2023,50\n", schema)}, extra=extra)
+    problems = validate.validate(pkg, tmp_path)
+    assert [(p.row, p.rule) for p in problems] == [(2, "finite"), (3, "finite"), (4, "type number"), (5, "maximum")]
+    assert problems[0].fix.startswith("fill in the value: the column is required")
+    # a signaling NaN: frictionless itself raises when it compares one with a bound
+    pkg = write_package(tmp_path, {"t": ("year,value\n2020,sNaN\n2021,5\n", schema)}, extra=extra)
+    assert [(p.row, p.rule) for p in validate.validate(pkg, tmp_path)][:1] in ([(2, "type number")], [(None, "type number")])
+
+
+@pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])
+def test_the_message_quotes_the_cell_as_written_and_the_fix_fits_it(tmp_path, extra):
+    schema = {"fields": [{"name": "k"},
+                         {"name": "a", "type": "number", "decimalChar": ","},
+                         {"name": "b", "type": "number", "missingValues": ["-"]}]}
+    text = 'k,a,b\nx,nan,1\ny,"1,5e999", NaN \nz,2,NaN\n'
+    pkg = write_package(tmp_path, {"t": (text, schema)}, extra=extra)
+    found = {(p.row, p.column): p for p in validate.validate(pkg, tmp_path)}
+    assert set(found) == {(2, "a"), (3, "a"), (3, "b"), (4, "b")}
+    assert found[2, "a"].message.startswith("'nan' is not a number pandas can compute with")
+    assert "declare 'nan' in the schema's missingValues" in found[2, "a"].fix
+    assert found[3, "a"].message.startswith("'1,5e999' is infinite as a 64-bit float")
+    assert "missingValues" not in found[3, "a"].fix  # an infinity is not a missing value
+    assert "missingValues" not in found[3, "b"].fix  # ' NaN ' with its spaces: declaring 'NaN' would not match
+    assert "declare 'NaN' in the field's missingValues" in found[4, "b"].fix  # the field's own list wins
+
+
+@pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])
+def test_signaling_nans_are_not_numbers_even_where_non_finite_ones_are_allowed(tmp_path, extra):
+    schema = {"fields": [{"name": "v", "type": "number", "finite": False, "unit": "count"}], "primaryKey": ["v"]}
+    pkg = write_package(tmp_path, {"t": ("v\nsNaN\nsNaN\nNaN7\nNaN\n", schema)}, extra=extra)
+    assert [(p.row, p.rule) for p in validate.validate(pkg, tmp_path)] == [(2, "type number"), (3, "type number"),
+                                                                            (4, "type number")]
 
 
 def test_a_field_may_allow_non_finite_numbers_and_missing_values_stay_missing(tmp_path):
@@ -369,8 +401,9 @@ def test_a_field_may_allow_non_finite_numbers_and_missing_values_stay_missing(tm
 
 
 def test_finite_is_a_boolean_of_number_fields(tmp_path):
-    schema = {"fields": [{"name": "a", "type": "number", "finite": "no"}, {"name": "b", "type": "integer", "finite": False}]}
-    pkg = write_package(tmp_path, {"t": ("a,b\n1,2\n", schema)})
+    schema = {"fields": [{"name": "a", "type": "number", "finite": "no"}, {"name": "b", "type": "integer", "finite": False},
+                         {"name": "c", "type": "integer", "finite": True}]}  # true anywhere is what holds anyway
+    pkg = write_package(tmp_path, {"t": ("a,b,c\n1,2,3\n", schema)})
     assert [(p.rule, p.column) for p in validate.validate(pkg, tmp_path)] == [("descriptor", "a"), ("descriptor", "b")]
 
 

@@ -253,9 +253,14 @@ def report_impact(paths: Paths, on_event: Callable[[str], None] = say) -> None:
     commit), says why instead, so that a changed record is never left unexplained in silence."""
     from . import diff, impactreport
     from .errors import ReprobookError
+    from .impact import NotInGit
 
     try:
         imp, _, page = diff.write_report(paths, "HEAD", with_status=False)
+    except NotInGit:
+        on_event("no impact report: no git commit to compare with (commit the project to see, after a data edit, "
+                 "which numbers and sentences moved)")
+        return
     except (ReprobookError, OSError) as exc:
         on_event(f"no impact report: {exc}")
         return

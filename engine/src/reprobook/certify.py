@@ -40,6 +40,7 @@ from .paths import Paths
 SUMS = "SHA256SUMS"
 FOLDER = "certificate"  # under _build/
 NET_FLAG = "REPROBOOK_CERTIFY_NETWORK_OFF"  # set for the child when it runs in a new network namespace
+PARENT_ENV = "REPROBOOK_CERTIFY_PARENT"  # the pid of the certifying process, for its re-execution child
 ACM = "https://www.acm.org/publications/policies/artifact-review-and-badging-current"
 SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
@@ -298,7 +299,13 @@ def certify(paths: Paths, *, workers: int | None = None, executor: str | None = 
     iso = network_isolation(executor)
     room = _clean_room(paths)
     say(f"certify: re-executing every job in a clean room ({room}); {iso.how}")
-    facts = _run_child(room, iso, executor, workers, say)
+    try:
+        facts = _run_child(room, iso, executor, workers, say)
+    except BaseException:  # interrupted: nothing to inspect in a half-run room
+        from .verify import remove_room
+
+        remove_room(room)
+        raise
     verdicts = _compare(paths, room) if facts["ok"] else []
     seconds = {j: float(s) for j, s in facts.get("executed", {}).items()}
     rows = _rows(record, verdicts, room, seconds)
@@ -368,11 +375,21 @@ def _run_child(room: Path, iso: Isolation, executor: str | None, workers: int | 
         cmd += ["--jobs", str(workers)]
     if executor:
         cmd += ["--scheduler", executor]
+    env[PARENT_ENV] = str(os.getpid())  # the child dies with this process, even by SIGKILL
     proc = subprocess.Popen(cmd, cwd=room, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
-    for line in proc.stdout:
-        say("  " + line.rstrip("\n"))
-    code = proc.wait()
+    try:
+        for line in proc.stdout:
+            say("  " + line.rstrip("\n"))
+        code = proc.wait()
+    except BaseException:  # Ctrl-C or SIGTERM here: end the re-execution (its workers and kernels die with it)
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
     try:
         facts = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -391,6 +408,10 @@ def _child_main(argv: list[str]) -> int:
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--scheduler", default=None)
     args = ap.parse_args(argv)
+    from .launcher import die_with_parent
+
+    parent = os.environ.get(PARENT_ENV)
+    die_with_parent(int(parent) if parent and parent.isdigit() else None)
     if os.environ.get(NET_FLAG) == "1":
         _loopback_up()
     interfaces = sorted(name for _, name in socket.if_nameindex())

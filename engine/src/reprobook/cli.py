@@ -54,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (`kill`, a CI job's timeout, an editor's stop button), handled as Ctrl-C is: the run's
-    workers and kernels are ended, nothing of record is written, the lock is released."""
+    """SIGTERM (`kill`, a CI job's timeout, an editor's stop button), handled as Ctrl-C is: a build
+    ends its workers and kernels, writes nothing of record and releases the lock (`serve` lets a
+    rebuild that has begun finish first, then stops)."""
 
 
 def _on_sigterm(signum, frame) -> None:
@@ -64,8 +65,8 @@ def _on_sigterm(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line. Returns the exit code: 0, 1 (a check failed: verify, certify, a job),
-    2 (an error the message explains), 130 after Ctrl-C, 143 after SIGTERM (0 for `serve`, which
-    runs until stopped)."""
+    2 (an error the message explains), 130 after Ctrl-C, 143 after SIGTERM (`serve`, which runs
+    until stopped, exits 0 when stopped while serving)."""
     import signal
     import threading
 
@@ -95,11 +96,10 @@ def _main(args) -> int:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
-        if args.command == "serve":  # the way a server ends (uvicorn shuts down, then re-raises the signal)
-            print("serve: stopped", file=sys.stderr)
-            return 0
         what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
-        print(f"{what}: results/ is unchanged; the next build reuses finished jobs", file=sys.stderr)
+        builds = args.command in ("build", "run", "pdf", "serve")
+        print(f"{what}: " + ("results/ is unchanged; the next build reuses finished jobs" if builds else
+                             "nothing of record was changed"), file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
 
 

@@ -23,30 +23,40 @@ from .usage import result_usage
 
 # --- the old version, from git -------------------------------------------------------------------
 
+class NotInGit(ReprobookError):
+    """The project is not in a git repository, or the repository has no commit yet."""
+
+
 def resolve(root: Path, ref: str) -> str:
     """The commit `ref` names. Raises ReprobookError when git is not installed, the project is not
-    in a git repository or the repository has no commit yet (each with what to run), or when
-    `ref` is not a revision of the repository."""
-    start = "git init && git add -A && git commit -m 'the record'"
+    in a git repository or the repository has no commit yet (each with what to run), when git
+    fails otherwise (its own message, e.g. "detected dubious ownership"), or when `ref` is not a
+    revision of the repository."""
     try:
         inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True)
     except FileNotFoundError:
         raise ReprobookError("git is not installed: the impact report compares the working tree with a git "
                              "commit; install git and commit the project") from None
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
-        raise ReprobookError(f"{root} is not in a git repository: the impact report compares the working tree "
-                             f"with a commit of the project. Commit it once ({start}); after the next data "
-                             "edit, `reprobook diff` shows what moved")
+    if inside.returncode != 0:
+        said = inside.stderr.strip().removeprefix("fatal: ")
+        if "not a git repository" in said:
+            raise NotInGit(f"{root} is not in a git repository: the impact report compares the working tree "
+                                 "with a commit of the project. Commit it once (git init && git add -A && git commit "
+                                 "-m 'the record'); after the next data edit, `reprobook diff` shows what moved")
+        raise ReprobookError(f"git cannot read the repository of {root}: {said}")
+    if inside.stdout.strip() != "true":
+        raise ReprobookError(f"{root} is inside a git repository's own folder, not its working tree")
     proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root,
                           capture_output=True, text=True)
-    if proc.returncode != 0 and ref == "HEAD":
-        raise ReprobookError("the git repository has no commit yet: the impact report compares the working tree "
+    if proc.returncode == 0:
+        return proc.stdout.strip()
+    head = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=root, capture_output=True, text=True)
+    if head.returncode != 0:
+        raise NotInGit("the git repository has no commit yet: the impact report compares the working tree "
                              "with one. Commit the project (git add -A && git commit -m 'the record'), then edit "
                              "and run `reprobook diff`")
-    if proc.returncode != 0:
-        raise ReprobookError(f"'{ref}' is not a git revision of this repository; give a commit, branch or tag "
-                             "(e.g. make diff REF=HEAD~1)")
-    return proc.stdout.strip()
+    raise ReprobookError(f"'{ref}' is not a git revision of this repository; give a commit, branch or tag "
+                         "(e.g. make diff REF=HEAD~1)")
 
 
 class Revision:

@@ -42,6 +42,7 @@ def project_lock(path: Path, wait: float = 1800.0, say=lambda m: print(m, file=s
     build (0: fail at once with LockBusy)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = open(path, "a+")
+    held = False
     try:
         try:
             fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -69,16 +70,18 @@ def project_lock(path: Path, wait: float = 1800.0, say=lambda m: print(m, file=s
             elif pid is not None and pid != os.getpid():
                 say(f"note: the last build (pid {pid}) ended without releasing the project; it no longer runs, "
                     "so this build took over")
+        held = True
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
         fh.flush()
         yield
     finally:
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.flush()
-        except OSError:
-            pass
+        if held:  # a build that gave up waiting (or was interrupted waiting) leaves the holder's pid
+            try:
+                fh.seek(0)
+                fh.truncate()
+                fh.flush()
+            except OSError:
+                pass
         fh.close()

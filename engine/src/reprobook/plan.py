@@ -222,7 +222,10 @@ class Planner:
         from .hashing import files_under
 
         folders = sorted({self.paths.rel(self.paths.data), self.paths.rel(pkg.parent)})
-        files = [self.paths.root / f for f in files_under(self.paths.root, folders)]
+        rels = set(files_under(self.paths.root, folders))
+        for data, meta in self.described_files().items():  # a data or schema file kept elsewhere
+            rels.update([data, *meta])
+        files = [self.paths.root / f for f in sorted(rels)]
         from .validate import rules
 
         deps = {"rules:data": rules(), **self.files_digest(files, "file")}

@@ -125,6 +125,7 @@ def make_app(paths: Paths, author: Author, address: str):
 
     clients: set[WebSocket] = set()
     stop, ready = asyncio.Event(), asyncio.Event()
+    busy: list[bool] = []  # a rebuild is under way
 
     async def reload_socket(ws: WebSocket) -> None:
         await ws.accept()
@@ -138,11 +139,14 @@ def make_app(paths: Paths, author: Author, address: str):
             clients.discard(ws)
 
     async def rebuild() -> None:
+        busy.append(True)
         try:
             c = await asyncio.to_thread(author.cycle)
         except Exception as exc:  # noqa: BLE001 - a fault of ours: say it, keep serving the last book
             say(f"serve: the rebuild stopped on an unexpected error ({type(exc).__name__}: {exc}); save again to retry")
             return
+        finally:
+            busy.clear()
         for line in describe(c):
             say(line)
         if c.book == "built":
@@ -169,6 +173,8 @@ def make_app(paths: Paths, author: Author, address: str):
         say(f"serve: http://{address}/ (rebuilds on save; Ctrl-C stops)")
         yield
         stop.set()
+        if busy:
+            say("serve: stopping once the rebuild under way has finished (Ctrl-C twice stops at once)")
         await task
 
     return Starlette(routes=[WebSocketRoute(RELOAD_PATH, reload_socket),
@@ -243,7 +249,11 @@ def serve(paths: Paths, host: str = "127.0.0.1", port: int = 8000, open_browser:
 
             webbrowser.open(f"http://{address}/")
         server = uvicorn.Server(uvicorn.Config(make_app(paths, author, address), log_level="warning"))
-        server.run(sockets=[sock])
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:  # uvicorn shuts down on Ctrl-C or SIGTERM, then raises the signal again
+            pass
+        say("serve: stopped")
     finally:
         author.close()
     return 0

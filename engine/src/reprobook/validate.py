@@ -198,9 +198,9 @@ def _descriptor_problems(pkg: dict[str, Any], resources: list[dp.Resource], pkg_
                                         + ", ".join(u.name for u in units.known())))
             if "unitField" in f:
                 need(f["unitField"], f"unitField of '{f.get('name')}'")
-            if "finite" in f and (not isinstance(f["finite"], bool) or f.get("type") != "number"):
+            if "finite" in f and (not isinstance(f["finite"], bool) or (f["finite"] is False and f.get("type") != "number")):
                 problems.append(Problem(where, f"field '{f.get('name')}' has \"finite\": {json.dumps(f['finite'])}, "
-                                        "which reprobook reads only as true or false on a number field", "descriptor",
+                                        "which reprobook reads only as true, or false on a number field", "descriptor",
                                         None, f.get("name"), "write \"finite\": false on a number field that may hold "
                                         "NaN or infinite values, or remove it"))
     return problems
@@ -248,24 +248,24 @@ def _type_message(raw: str, f: dict[str, Any]) -> str:
     return msg
 
 
-def _finite_message(raw: str, name: str) -> str:
-    text = raw.strip()
-    try:
-        nan = decimal.Decimal(text).is_nan()
-    except decimal.InvalidOperation:
-        nan = True
-    if nan:
-        return (f"'{text}' is not a number pandas can compute with: it reads it as missing, so sums and "
-                f"means over '{name}' would leave this row out without saying so")
-    return (f"'{text}' is infinite as a 64-bit float (what pandas computes with), so sums and means "
-            f"over '{name}' would be infinite")
-
-
-def _finite_fix(raw: str, name: str, required: bool) -> str:
-    first = ("fill in the value: the column is required" if required else
-             f"write the value; if it is missing, leave the cell empty, or declare '{raw.strip()}' in the "
-             "schema's missingValues")
-    return first + f"; if '{name}' may hold NaN or infinite values, set \"finite\": false on the field"
+def _finite_problem(sink: _Sink, raw: str, what: str, f: dict[str, Any], line: int, pk: list[str]) -> None:
+    """Report a NaN or infinite value (`what`: "nan" | "infinite") in number field `f`, quoting the
+    cell as the file has it."""
+    h = f["name"]
+    if what == "nan":
+        msg = (f"'{raw}' is not a number pandas can compute with: it reads it as missing, so sums and means "
+               f"over '{h}' would leave this row out without saying so")
+    else:
+        msg = f"'{raw}' is infinite as a 64-bit float (what pandas computes with), so sums and means over '{h}' would be too"
+    if f.get("constraints", {}).get("required") or h in pk:
+        fix = "fill in the value: the column is required"
+    else:
+        fix = "write the value; if it is missing, leave the cell empty"
+        if what == "nan" and raw == raw.strip() and raw:
+            where = "the field's" if "missingValues" in f else "the schema's"
+            fix += f", or declare '{raw}' in {where} missingValues"
+    sink.add(msg, "finite", fix + f"; if '{h}' may hold NaN or infinite values, set \"finite\": false on the field",
+             line, h)
 
 
 def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[str, Any], line: int,
@@ -292,8 +292,6 @@ def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[st
         word = {"minimum": "below the minimum", "maximum": "above the maximum",
                 "exclusiveMinimum": "not above the exclusive minimum", "exclusiveMaximum": "not below the exclusive maximum"}
         sink.add(f"{raw.strip()} is {word[name]} {c[name]}", name, f"check the value; '{h}' {span}", line, h)
-    elif name == "finite":
-        sink.add(_finite_message(raw, h), "finite", _finite_fix(raw, h, c.get("required") or h in pk), line, h)
     elif name == "pattern":
         sink.add(f"'{raw}' does not match the pattern {c['pattern']}", "pattern", "correct the value's form", line, h)
     elif name in ("minLength", "maxLength"):
@@ -302,20 +300,28 @@ def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[st
         sink.add(f"'{raw}' breaks the constraint {name} = {c.get(name)!r}", name, "correct the value", line, h)
 
 
-def is_finite(value: Any) -> bool:
-    """Whether a number cell's value (Decimal, float or int, as frictionless casts it) is one that
-    pandas computes with as written: not NaN, not infinite, and within a 64-bit float's range
-    (`1e999` is a Decimal, but pandas reads it as infinity)."""
+def non_finite(value: Any) -> str | None:
+    """What a number cell's value (Decimal, float or int, as frictionless casts it) is to pandas,
+    which computes in 64-bit floats: "nan" (read as missing), "infinite" (also `1e999`, a Decimal
+    beyond a float's range), or None for a finite number."""
     try:
-        return math.isfinite(float(value))
-    except (ValueError, OverflowError):  # a signaling NaN ('sNaN') cannot be converted
-        return False
+        f = float(value)
+    except (ValueError, OverflowError):
+        return "nan"
+    return "nan" if math.isnan(f) else "infinite" if math.isinf(f) else None
+
+
+def _odd_nan(value: Any) -> bool:
+    """A signaling NaN ('sNaN') or a NaN with a payload ('NaN123'): a number to Python's Decimal,
+    text to pandas, and unhashable or uncomparable in the checks that follow."""
+    return isinstance(value, decimal.Decimal) and value.is_nan() and (value.is_snan() or bool(value.as_tuple().digits))
 
 
 def _reader(field, desc: dict[str, Any]):
     """frictionless' cell reader, plus `groupChar` for integers (Table Schema v2; frictionless 5
-    reads it for numbers only), plus the finite-number rule for numbers (a non-finite value is
-    None, with the note "finite", unless the field says `"finite": false`)."""
+    reads it for numbers only), plus the finite-number rule for numbers: a non-finite value is
+    None, with the note {"finite": "nan" | "infinite"}, unless the field says `"finite": false`.
+    'sNaN' and 'NaN123' are not numbers either way (type problems)."""
     read = field.create_cell_reader()
     kind = desc.get("type")
     group = desc.get("groupChar") if kind == "integer" else None
@@ -327,14 +333,20 @@ def _reader(field, desc: dict[str, Any]):
     if kind != "number":
         return read
     strict = desc.get("finite", True) is not False
+    not_a_number = {"type": "not a number pandas reads"}
 
     def number(raw: str) -> tuple[Any, dict | None]:
         try:
             value, notes = read(raw)
         except decimal.InvalidOperation:  # 'sNaN': frictionless' bound checks cannot compare it
-            return None, ({"finite": "not finite"} if strict else {"type": "not a number"})
-        if strict and value is not None and not (notes and "type" in notes) and not is_finite(value):
-            return None, {"finite": "not finite"}  # its bound checks (a NaN is "above the maximum") would mislead
+            return None, not_a_number
+        if value is None or (notes and "type" in notes):
+            return value, notes
+        if _odd_nan(value):
+            return None, not_a_number
+        what = non_finite(value) if strict else None
+        if what:
+            return None, {"finite": what}  # not its bound checks: a NaN is not "above the maximum"
         return value, notes
     return number
 
@@ -556,6 +568,8 @@ def _csv_rows(res: dp.Resource, path: Path, caster: _Caster, sink: _Sink, only: 
             f = fdescs[i]
             if "type" in notes:
                 sink.add(_type_message(raw, f), f"type {f.get('type', 'any')}", "correct the value", line, name)
+            elif "finite" in notes:
+                _finite_problem(sink, raw, notes["finite"], f, line, caster.pk)
             else:
                 for cname in notes:
                     _constraint_problem(sink, cname, value, raw, f, line, caster.pk)
@@ -578,9 +592,7 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
         schema.pop(key, None)
     quiet = only is not None
     names = [f["name"] for f in caster.fdescs]
-    finite = [(f["name"], f) for f in caster.fdescs
-              if f.get("type") == "number" and f.get("finite", True) is not False
-              and (only is None or f["name"] in only)]
+    numbers = [f for f in caster.fdescs if f.get("type") == "number" and (only is None or f["name"] in only)]
     try:
         with Resource(desc, basepath=str(res.base), datapackage_version=caster.version) as resource:
             if not quiet:
@@ -591,10 +603,20 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
                     raise _Abort
             for row in resource.row_stream:
                 line = row.row_number
+                odd = {}  # number cells reported here, not as frictionless does: (field, what, raw)
+                for f in numbers:
+                    v = row.get(f["name"])
+                    what = (None if v is None else "type" if _odd_nan(v) else
+                            non_finite(v) if f.get("finite", True) is not False else None)
+                    if what:
+                        i = row.field_names.index(f["name"]) if f["name"] in row.field_names else -1
+                        odd[f["name"]] = (f, what, str(row.cells[i]) if 0 <= i < len(row.cells) else str(v))
                 if not quiet:
                     for err in row.errors:
                         kind = err.type
                         col = getattr(err, "field_name", None) or None
+                        if col in odd and kind in ("constraint-error", "type-error"):
+                            continue  # a NaN is not "above the maximum": reported below
                         if kind == "blank-row":
                             sink.add("the row is blank", "blank row", "delete the empty row, or fill it in", line)
                         elif kind in ("extra-cell", "missing-cell"):
@@ -613,18 +635,21 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
                         continue
                 flagged = frozenset(getattr(e, "field_name", None) for e in row.errors) - {None}
                 typed = {n: row.get(n) for n in names}
-                for name, f in finite:
-                    if typed[name] is not None and name not in flagged and not is_finite(typed[name]):
-                        typed[name] = None
-                        if not quiet:
-                            written = str(row.to_dict(csv=True).get(name))  # as frictionless writes it
-                            _constraint_problem(sink, "finite", None, written, f, line, pk)
-                        flagged |= {name}
+                for name, (f, what, raw) in odd.items():
+                    typed[name] = None
+                    flagged |= {name}
+                    if quiet:
+                        continue
+                    if what == "type":
+                        sink.add(_type_message(raw, f), "type number", "correct the value", line, name)
+                    else:
+                        _finite_problem(sink, raw, what, f, line, pk)
                 yield line, typed, flagged
     except decimal.InvalidOperation:  # a signaling NaN ('sNaN') where frictionless checks a bound
         if not quiet:
-            sink.add("cannot read the data: a number cell holds a signaling NaN ('sNaN')", "finite",
-                     "write the value; if it is missing, leave the cell empty")
+            sink.add("cannot read the rest of the data: a number cell holds a signaling NaN ('sNaN'), which "
+                     "frictionless cannot compare with its field's bounds", "type number",
+                     "correct the value (a number, or an empty cell if it is missing), then check again")
         raise _Abort from None
     except FrictionlessException as exc:
         if not quiet:

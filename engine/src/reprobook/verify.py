@@ -51,15 +51,38 @@ def tracked_files(root: Path) -> tuple[list[str], bool]:
 
 
 def clean_room(paths: Paths) -> tuple[Path, bool]:
+    """(room, dirty): a new temporary folder holding the project's files as the working tree has
+    them (git's tracked files plus new ones it does not ignore), without results/ or _build/;
+    dirty is True when the working tree differs from the last commit. Interrupted while copying
+    (Ctrl-C, SIGTERM), it removes the room before the interruption goes on."""
     files, dirty = tracked_files(paths.root)
     room = Path(tempfile.mkdtemp(prefix="reprobook-verify-"))
-    for rel in files:
-        if rel.startswith(("results/", "_build/")):
-            continue  # no prior outputs
-        dest = room / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(paths.root / rel, dest)
+    try:
+        for rel in files:
+            if rel.startswith(("results/", "_build/")):
+                continue  # no prior outputs
+            dest = room / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(paths.root / rel, dest)
+    except BaseException:
+        remove_room(room)
+        raise
     return room, dirty
+
+
+def remove_room(room: Path) -> None:
+    """Delete a clean room with Ctrl-C and SIGTERM ignored meanwhile (in the main thread): a second
+    signal, sent while the first one's cleanup runs, would leave it half removed."""
+    import signal
+    import threading
+
+    held = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
+    saved = {s: signal.signal(s, signal.SIG_IGN) for s in held}
+    try:
+        shutil.rmtree(room, ignore_errors=True)
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
 
 
 def compare_outputs(record_paths: Paths, pipeline: spec.Pipeline, new_results: Path) -> list[Verdict]:
@@ -192,7 +215,7 @@ def main(paths: Paths, workers: int | None = None, executor: str | None = None) 
         say(f"verify: the re-execution failed; clean room kept at {room}")
         return 1
     except BaseException:  # Ctrl-C, or a fault of the engine: a half-made room shows nothing worth keeping
-        shutil.rmtree(room, ignore_errors=True)
+        remove_room(room)
         raise
     seconds = time.perf_counter() - t0
     verdicts = compare_outputs(paths, pipeline, rpaths.results)
@@ -219,7 +242,7 @@ def main(paths: Paths, workers: int | None = None, executor: str | None = None) 
             print(f"      {d}")
     print(f"report: {paths.rel(out / 'report.md')} and report.html")
     if not failing:
-        shutil.rmtree(room, ignore_errors=True)
+        remove_room(room)
         return 0
     print(f"clean room kept for inspection: {room}")
     return 1
