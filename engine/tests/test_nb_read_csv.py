@@ -98,10 +98,11 @@ def test_a_file_outside_the_package_uses_the_default_rule(project):
     assert df["name"].iloc[0] == "NA" and pd.isna(df["name"].iloc[1]) and df["n"].tolist() == [1, 2]
 
 
-def test_a_value_that_cannot_be_converted_is_a_clear_error(project):
+@pytest.mark.parametrize("cell", ["five", "99999999999999999999"])  # not a number; beyond Int64
+def test_a_value_that_cannot_be_converted_is_a_clear_error(project, cell):
     from reprobook.errors import DataError
 
-    package(project, "t", "n\nfive\n", {"fields": [{"name": "n", "type": "integer"}]})
+    package(project, "t", f"n\n{cell}\n", {"fields": [{"name": "n", "type": "integer"}]})
     with pytest.raises(DataError, match=r"data/t.csv, column 'n': cannot read it as integer"):
         nb.read_csv("data/t.csv")
 

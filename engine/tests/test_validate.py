@@ -400,6 +400,23 @@ def test_a_field_may_allow_non_finite_numbers_and_missing_values_stay_missing(tm
     assert validate.validate(pkg, tmp_path) == []
 
 
+@pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])
+def test_an_integer_beyond_64_bits_is_reported(tmp_path, extra):
+    schema = {"fields": [{"name": "n", "type": "integer"}]}
+    pkg = write_package(tmp_path, {"t": ("n\n9223372036854775807\n99999999999999999999\n-9223372036854775809\n", schema)},
+                        extra=extra)
+    problems = validate.validate(pkg, tmp_path)
+    assert [(p.row, p.rule) for p in problems] == [(3, "int64 range"), (4, "int64 range")]
+    assert problems[0].message.startswith("99999999999999999999 does not fit in a 64-bit integer")
+
+
+@pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])
+def test_nan_keys_are_duplicates_however_spelt_where_a_field_allows_them(tmp_path, extra):
+    schema = {"fields": [{"name": "g"}, {"name": "v", "type": "number", "finite": False}], "primaryKey": ["g", "v"]}
+    pkg = write_package(tmp_path, {"t": ("g,v\na,NaN\na,nan\nb,NaN\na,1\n", schema)}, extra=extra)
+    assert [(p.row, p.rule) for p in validate.validate(pkg, tmp_path)] == [(3, "primary key")]
+
+
 def test_finite_is_a_boolean_of_number_fields(tmp_path):
     schema = {"fields": [{"name": "a", "type": "number", "finite": "no"}, {"name": "b", "type": "integer", "finite": False},
                          {"name": "c", "type": "integer", "finite": True}]}  # true anywhere is what holds anyway

@@ -297,7 +297,7 @@ def read_csv(rel: str, **kw: Any):
             continue
         try:
             df[name] = _convert(df[name], f)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             from .errors import DataError
 
             raise DataError(f"{rel}, column '{name}': cannot read it as {f.get('type')} ({exc}); "

@@ -138,7 +138,7 @@ def differences(old: dict[str, str] | None, new: dict[str, str], describe: Calla
         if old.get(name) == new.get(name):
             continue
         what = describe(name)
-        if name not in old:
+        if name not in old and not name.startswith("rules:"):  # rules were there before they were recorded
             out.append(f"{what} added")
         elif name not in new:
             out.append(f"{what} removed")

@@ -9,10 +9,11 @@ both against the specification's own examples. Local CSV files are read here, st
 compression, a multi-line header or comment rows) is read through frictionless.
 
 reprobook adds four rules of its own, each off unless a schema asks for it or a cell trips it:
-- finite numbers: a `number` cell must hold a number pandas can compute with. `NaN`, `INF`,
-  `-INF` (numbers in Table Schema) and values beyond a 64-bit float's range are reported: pandas
-  reads `NaN` as missing and leaves the row out of sums and means without saying so, and an
-  infinity makes them infinite. A field that may hold them says `"finite": false`;
+- numbers pandas can hold: an `integer` cell must fit in a 64-bit integer (pandas' Int64, rule
+  "int64 range"); a `number` cell must be finite (rule "finite"). `NaN`, `INF`, `-INF` (numbers
+  in Table Schema) and values beyond a 64-bit float's range are reported: pandas reads `NaN` as
+  missing and leaves the row out of sums and means without saying so, and an infinity makes them
+  infinite. A field that may hold them says `"finite": false`;
 - `totals`: a total row must equal the sum of its part rows within a tolerance;
 - units: a field's `unit` (or each row's unit, named by `unitField`) bounds what its values can
   be, e.g. a percent share lies in 0..100 and a count is a whole number >= 0 (`reprobook.units`);
@@ -47,6 +48,7 @@ from typing import Any
 from . import datapackage as dp, units
 from .errors import DataError, Problem
 
+INT64 = (-2**63, 2**63 - 1)  # what pandas' Int64 (and numpy's int64) holds
 RULES_VERSION = "3"  # part of every digest: bump when a rule changes what passes
 MAX_PER_FILE = 40
 CACHE_CELLS = 4096  # distinct raw values remembered per column (codes, years): skips re-casting
@@ -248,6 +250,12 @@ def _type_message(raw: str, f: dict[str, Any]) -> str:
     return msg
 
 
+def _int64_problem(sink: _Sink, raw: str, f: dict[str, Any], line: int) -> None:
+    sink.add(f"{raw.strip()} does not fit in a 64-bit integer, which is what pandas reads an integer column "
+             f"into ({INT64[0]} to {INT64[1]})", "int64 range",
+             "check the value; a quantity this large can be a number field (a float, exact to 15 digits)", line, f["name"])
+
+
 def _finite_problem(sink: _Sink, raw: str, what: str, f: dict[str, Any], line: int, pk: list[str]) -> None:
     """Report a NaN or infinite value (`what`: "nan" | "infinite") in number field `f`, quoting the
     cell as the file has it."""
@@ -330,6 +338,13 @@ def _reader(field, desc: dict[str, Any]):
                       (field.schema.missing_values if field.schema else [""]))
         plain = read
         read = lambda raw: plain(raw if raw in missing else raw.replace(group, ""))  # noqa: E731
+    if kind == "integer":
+        def integer(raw: str) -> tuple[Any, dict | None]:
+            value, notes = read(raw)
+            if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+                return None, {"int64": "out of range"}
+            return value, notes
+        return integer
     if kind != "number":
         return read
     strict = desc.get("finite", True) is not False
@@ -570,6 +585,8 @@ def _csv_rows(res: dp.Resource, path: Path, caster: _Caster, sink: _Sink, only: 
                 sink.add(_type_message(raw, f), f"type {f.get('type', 'any')}", "correct the value", line, name)
             elif "finite" in notes:
                 _finite_problem(sink, raw, notes["finite"], f, line, caster.pk)
+            elif "int64" in notes:
+                _int64_problem(sink, raw, f, line)
             else:
                 for cname in notes:
                     _constraint_problem(sink, cname, value, raw, f, line, caster.pk)
@@ -592,7 +609,7 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
         schema.pop(key, None)
     quiet = only is not None
     names = [f["name"] for f in caster.fdescs]
-    numbers = [f for f in caster.fdescs if f.get("type") == "number" and (only is None or f["name"] in only)]
+    numbers = [f for f in caster.fdescs if f.get("type") in ("number", "integer") and (only is None or f["name"] in only)]
     try:
         with Resource(desc, basepath=str(res.base), datapackage_version=caster.version) as resource:
             if not quiet:
@@ -606,8 +623,11 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
                 odd = {}  # number cells reported here, not as frictionless does: (field, what, raw)
                 for f in numbers:
                     v = row.get(f["name"])
-                    what = (None if v is None else "type" if _odd_nan(v) else
-                            non_finite(v) if f.get("finite", True) is not False else None)
+                    if f.get("type") == "integer":
+                        what = "int64" if isinstance(v, int) and not INT64[0] <= v <= INT64[1] else None
+                    else:
+                        what = (None if v is None else "type" if _odd_nan(v) else
+                                non_finite(v) if f.get("finite", True) is not False else None)
                     if what:
                         i = row.field_names.index(f["name"]) if f["name"] in row.field_names else -1
                         odd[f["name"]] = (f, what, str(row.cells[i]) if 0 <= i < len(row.cells) else str(v))
@@ -642,6 +662,8 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
                         continue
                     if what == "type":
                         sink.add(_type_message(raw, f), "type number", "correct the value", line, name)
+                    elif what == "int64":
+                        _int64_problem(sink, raw, f, line)
                     else:
                         _finite_problem(sink, raw, what, f, line, pk)
                 yield line, typed, flagged
@@ -694,6 +716,21 @@ class _Keyed:
         return None if None in values else values
 
 
+NAN_KEY = ("NaN",)  # a NaN in a key, as one value: NaN != NaN, so two NaN keys would never be duplicates
+
+
+@dataclass
+class _NanKeyed(_Keyed):
+    """A uniqueness rule over a number field that allows NaN (`"finite": false`): every NaN is the
+    same key value, whatever its spelling and whichever reader cast it."""
+
+    def key(self, typed: dict[str, Any]) -> tuple | None:
+        values = tuple([typed[f] for f in self.fields])
+        if None in values:
+            return None
+        return tuple([NAN_KEY if isinstance(v, (decimal.Decimal, float)) and v != v else v for v in values])
+
+
 class _Checks:
     """Row checks of one resource that need more than one cell."""
 
@@ -702,13 +739,18 @@ class _Checks:
         self.sink = sink
         self.fdescs = {f["name"]: f for f in caster.fdescs}
         self.keyed: list[_Keyed] = []
+        nan_ok = {n for n, f in self.fdescs.items() if f.get("type") == "number" and f.get("finite") is False}
+
+        def keyed(fields: tuple[str, ...], rule: str) -> _Keyed:
+            return (_NanKeyed if nan_ok.intersection(fields) else _Keyed)(fields, rule)
+
         if caster.pk:
-            self.keyed.append(_Keyed(tuple(caster.pk), "primary key"))
+            self.keyed.append(keyed(tuple(caster.pk), "primary key"))
         for f in caster.fdescs:
             if f.get("constraints", {}).get("unique"):
-                self.keyed.append(_Keyed((f["name"],), "unique"))
+                self.keyed.append(keyed((f["name"],), "unique"))
         for uk in schema.get("uniqueKeys") or []:
-            self.keyed.append(_Keyed(tuple([uk] if isinstance(uk, str) else uk), "unique keys"))
+            self.keyed.append(keyed(tuple([uk] if isinstance(uk, str) else uk), "unique keys"))
         self.categories = {n: {c["value"] if isinstance(c, dict) else c for c in f["categories"]}
                            for n, f in self.fdescs.items() if isinstance(f.get("categories"), list)}
         self.units = {n: units.lookup(f.get("unit")) for n, f in self.fdescs.items() if units.lookup(f.get("unit"))}
