@@ -124,3 +124,37 @@ def test_a_file_name_that_is_not_utf8_stops_the_build_before_any_job_naming_it(b
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "data/caf\\xe9.csv: this file name is not valid UTF-8" in proc.stderr and "convmv" in proc.stderr
     assert tree_hashes(built_mini / "results") == record and "executed" not in proc.stderr
+
+
+@pytest.mark.xdist_group("waits")  # it mostly waits: see engine/tests/conftest.py
+def test_an_input_written_and_put_back_while_a_job_runs_publishes_nothing_and_caches_nothing(built_mini):
+    """`git stash` and `git stash pop`, or a spreadsheet's save and undo, while a job runs: the file
+    ends as it began (content and modification time), but the job may have read the other version.
+    The build refuses to publish, and the job's run is not kept in the cache under the key of the
+    version it may not have read."""
+    import threading
+
+    record = tree_hashes(built_mini / "results")
+    nb = built_mini / "notebooks/words.py"
+    nb.write_text(nb.read_text() + "\n# %%\nimport time\ntime.sleep(4)\n")
+    data = built_mini / "data/words.csv"
+    original, times = data.read_bytes(), (data.stat().st_atime_ns, data.stat().st_mtime_ns)
+
+    def edit_and_undo():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any((built_mini / "_build" / "scratch").glob("words-*")):
+            time.sleep(0.05)
+        data.write_bytes(original.replace(b"alpha", b"omega"))
+        time.sleep(0.2)
+        data.write_bytes(original)
+        os.utime(data, ns=times)
+
+    editor = threading.Thread(target=edit_and_undo)
+    editor.start()
+    proc = invoke(built_mini, "build", "--no-book")
+    editor.join()
+    assert proc.returncode == 1, proc.stderr
+    assert "data/words.csv was written (and put back as it was) while job 'words' ran; nothing was published" in proc.stderr
+    assert tree_hashes(built_mini / "results") == record
+    again = invoke(built_mini, "build", "--no-book", check=True)
+    assert "cached words" not in again.stderr and "done words" in again.stderr  # run again, not restored

@@ -217,3 +217,8 @@ def test_the_data_check_follows_schemas_kept_outside_the_data_folder_and_its_rul
     assert data_step().reasons == ("file schemas/numbers.schema.json changed",)
     monkeypatch.setattr(validate, "RULES_VERSION", validate.RULES_VERSION + "-next")
     assert data_step().reasons == ("the rules of the data check changed",)
+    paths = Paths.load(root)
+    store = StateStore(paths.state)
+    store.record_step(DATA_STEP, {})  # as a failing check records it
+    store.save()
+    assert data_step().reasons == ("the last check found problems",)

@@ -362,7 +362,7 @@ def test_a_non_finite_number_next_to_a_bound_is_reported_as_such_and_odd_nans_ar
     assert problems[0].fix.startswith("fill in the value: the column is required")
     # a signaling NaN: frictionless itself raises when it compares one with a bound
     pkg = write_package(tmp_path, {"t": ("year,value\n2020,sNaN\n2021,5\n", schema)}, extra=extra)
-    assert [(p.row, p.rule) for p in validate.validate(pkg, tmp_path)][:1] in ([(2, "type number")], [(None, "type number")])
+    assert [(p.row, p.rule) for p in validate.validate(pkg, tmp_path)][:1] in ([(2, "type number")], [(None, "read")])
 
 
 @pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])
@@ -417,7 +417,47 @@ def test_nan_keys_are_duplicates_however_spelt_where_a_field_allows_them(tmp_pat
     assert [(p.row, p.rule) for p in validate.validate(pkg, tmp_path)] == [(3, "primary key")]
 
 
-def test_finite_is_a_boolean_of_number_fields(tmp_path):
+@pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])
+def test_numbers_with_underscores_or_other_digits_are_not_numbers(tmp_path, extra):
+    """Python (so frictionless) reads 8_04 as 804 and １２ as 12; pandas and spreadsheets read text.
+    Passed, a slip of the keyboard would publish a wrong mean."""
+    schema = {"fields": [{"name": "n", "type": "integer"}, {"name": "x", "type": "number"}, {"name": "y", "type": "year"}]}
+    pkg = write_package(tmp_path, {"t": ("n,x,y\n1,8.04,2020\n1_0,8_04,２０２０\n１２,٣,2021\n", schema)}, extra=extra)
+    problems = validate.validate(pkg, tmp_path)
+    assert [(p.row, p.column, p.rule) for p in problems] == [
+        (3, "n", "type integer"), (3, "x", "type number"), (3, "y", "type year"),
+        (4, "n", "type integer"), (4, "x", "type number")]
+    assert all("digits 0-9 only, without '_'" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])
+def test_where_nan_is_allowed_it_passes_bounds_totals_and_foreign_keys(tmp_path, extra):
+    parent = {"fields": [{"name": "k", "type": "number", "finite": False}], "primaryKey": ["k"]}
+    child = {"fields": [{"name": "g"}, {"name": "part"}, {"name": "v", "type": "number", "finite": False},
+                        {"name": "k", "type": "number", "finite": False},
+                        {"name": "b", "type": "number", "finite": False, "constraints": {"maximum": 10}}],
+             "foreignKeys": [{"fields": ["k"], "reference": {"resource": "p", "fields": ["k"]}}],
+             "totals": [{"column": "part", "total": "all", "parts": ["x", "y"], "value": "v", "by": ["g"]}]}
+    text = "g,part,v,k,b\nc,all,INF,NaN,NaN\nc,x,INF,nan,1\nc,y,1,1,nan\nd,x,NaN,2,11\n"
+    pkg = write_package(tmp_path, {"p": ("k\nNaN\n1\n", parent), "c": (text, child)},
+                        extra=None if extra is None else {"c": extra["t"]})
+    problems = validate.validate(pkg, tmp_path)
+    assert [(p.row, p.column, p.rule) for p in problems] == [(5, "b", "maximum"), (5, "k", "foreign key")], problems
+    pkg = write_package(tmp_path, {"p": ("k\nNaN\nnan\n", parent), "c": ("g,part,v,k,b\n", child)})
+    [dup] = validate.validate(pkg, tmp_path)
+    assert dup.message == "duplicate key {'k': 'NaN'}, first on line 2"
+
+
+def test_a_nan_with_a_payload_is_not_a_number_and_a_fix_fits_the_missing_values(tmp_path):
+    schema = {"fields": [{"name": "v", "type": "number", "finite": False}, {"name": "w", "type": "number"}],
+              "missingValues": ["-"]}
+    pkg = write_package(tmp_path, {"t": ("v,w\nNaN0,1\n1,NaN\n", schema)})
+    odd, nan = validate.validate(pkg, tmp_path)
+    assert (odd.row, odd.rule) == (2, "type number")
+    assert "leave the cell empty" not in nan.fix and "if it is missing, declare 'NaN' in the schema's missingValues" in nan.fix
+
+
+def test_finite_is_a_boolean_and_false_only_on_number_fields(tmp_path):
     schema = {"fields": [{"name": "a", "type": "number", "finite": "no"}, {"name": "b", "type": "integer", "finite": False},
                          {"name": "c", "type": "integer", "finite": True}]}  # true anywhere is what holds anyway
     pkg = write_package(tmp_path, {"t": ("a,b,c\n1,2,3\n", schema)})

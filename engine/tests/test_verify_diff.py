@@ -80,3 +80,14 @@ def test_diff_lists_moved_cells_values_and_pages(committed):
     assert "| group=b | value | 5.0 | 7.0 |" in report
     bad = invoke(committed, "diff", "no-such-ref")
     assert bad.returncode == 2 and "not a git revision" in bad.stderr
+
+
+def test_diff_outside_git_or_before_the_first_commit_says_what_to_run(tmp_path):
+    from reprobook import impact
+
+    with pytest.raises(impact.NotInGit, match=r"is not in a git repository.*git init && git add -A"):
+        impact.resolve(tmp_path, "HEAD")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    for ref in ("HEAD", "main", "HEAD~1"):  # whatever the revision asked for: there is none yet
+        with pytest.raises(impact.NotInGit, match="has no commit yet"):
+            impact.resolve(tmp_path, ref)

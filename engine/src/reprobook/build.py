@@ -129,6 +129,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
     publish.recover(paths)
     if plan is None:
         pipeline, plan = load_plan(paths, store, with_book=False)
+    stamps = schedule.input_stamps(paths, [jp for jp in plan.jobs if jp.state == STALE])  # before anything reads them
     run_checks(paths, plan, store, on_event)
     scheduler = executors.choose(executor, os.environ.get("SCHEDULER"), paths.settings.scheduler)
     rec = RunRecord(executor=scheduler)
@@ -147,7 +148,8 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
         rec.workers = runner.workers
         ctx = RunContext(paths, {jp.job.name: jp for jp in plan.jobs}, pipeline.producer_of(), schedule.run_id(),
                          runner.workers, warm=paths.settings.warm_kernels,
-                         preload=preload_modules(plan, stale), source_date_epoch=source_date_epoch(paths))
+                         preload=preload_modules(plan, stale), source_date_epoch=source_date_epoch(paths),
+                         stamps=stamps)
         kernel_env = None
         if ctx.warm and not runner.ships:
             from .engine import kernel_environment
@@ -257,12 +259,12 @@ def report_impact(paths: Paths, on_event: Callable[[str], None] = say) -> None:
 
     try:
         imp, _, page = diff.write_report(paths, "HEAD", with_status=False)
-    except NotInGit:
-        on_event("no impact report: no git commit to compare with (commit the project to see, after a data edit, "
-                 "which numbers and sentences moved)")
-        return
     except (ReprobookError, OSError) as exc:
-        on_event(f"no impact report: {exc}")
+        import shutil
+
+        shutil.rmtree(paths.build / "diff", ignore_errors=True)  # an older report would describe other results
+        on_event("no impact report: no git commit to compare with (commit the project to see, after a data edit, "
+                 "which numbers and sentences moved)" if isinstance(exc, NotInGit) else f"no impact report: {exc}")
         return
     on_event(f"impact against HEAD: {impactreport.summary_line(imp)} -> {paths.rel(page)}")
 

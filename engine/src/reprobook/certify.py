@@ -326,7 +326,9 @@ def certify(paths: Paths, *, workers: int | None = None, executor: str | None = 
               for j in sorted(record.get("jobs", {}))])
     cert.badges = badges(cert, paths)
     if cert.certified:
-        shutil.rmtree(room, ignore_errors=True)
+        from .verify import remove_room
+
+        remove_room(room)
     else:
         cert.run["clean_room"] = str(room)
     return cert

@@ -76,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _main(args)
+    except BrokenPipeError:  # `reprobook diff | head`: the reader has what it wanted
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing stdout at exit does not fail again
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, as a shell reports a program that a closed pipe ended
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -97,7 +104,7 @@ def _main(args) -> int:
         return exc.exit_code
     except KeyboardInterrupt as exc:
         what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
-        builds = args.command in ("build", "run", "pdf", "serve")
+        builds = args.command in ("build", "pdf", "serve")
         print(f"{what}: " + ("results/ is unchanged; the next build reuses finished jobs" if builds else
                              "nothing of record was changed"), file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
@@ -124,7 +131,11 @@ def status_lines(plan) -> list[str]:
     for jp in plan.jobs:
         mark = {"fresh": "fresh ", "cached": "cached", "stale": "STALE "}[jp.state]
         lines.append(f"{mark} {jp.job.name:24} " + ("; ".join(jp.reasons) if jp.reasons else "matches the record"))
+    stale = len(plan.stale_jobs)
     for step in plan.checks + ((plan.book,) if plan.book is not None else ()):
+        if step is plan.book and step.state == "current" and stale:  # it shows results that may change
+            lines.append(f"after  {step.name:24} current now; rebuilt if the jobs above change the results it shows")
+            continue
         mark = "fresh " if step.state == "current" else "STALE "
         lines.append(f"{mark} {step.name:24} " + ("; ".join(step.reasons[:6]) + (" ..." if len(step.reasons) > 6 else "")
                                                    if step.reasons else "current"))
@@ -134,7 +145,6 @@ def status_lines(plan) -> list[str]:
         lines.append(f"environment: {d}")
     if plan.lock_differences:
         lines.append("environment: .venv differs from the lock; `make setup` (or uv pip sync) restores it")
-    stale = len(plan.stale_jobs)
     lines.append("up to date: build has nothing to do" if plan.up_to_date else
                  f"{stale} of {len(plan.jobs)} job(s) would run or be restored from the cache"
                  + ("" if plan.book is None or plan.book.state == "current" else "; the book would be rebuilt"))

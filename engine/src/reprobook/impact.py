@@ -32,8 +32,12 @@ def resolve(root: Path, ref: str) -> str:
     in a git repository or the repository has no commit yet (each with what to run), when git
     fails otherwise (its own message, e.g. "detected dubious ownership"), or when `ref` is not a
     revision of the repository."""
+    import os
+
+    english = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C"}  # its messages, read below, in one language
     try:
-        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True)
+        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True,
+                                env=english)
     except FileNotFoundError:
         raise ReprobookError("git is not installed: the impact report compares the working tree with a git "
                              "commit; install git and commit the project") from None

@@ -223,7 +223,7 @@ class Planner:
 
         folders = sorted({self.paths.rel(self.paths.data), self.paths.rel(pkg.parent)})
         rels = set(files_under(self.paths.root, folders))
-        for data, meta in self.described_files().items():  # a data or schema file kept elsewhere
+        for data, meta in self.described_files().items():  # a schema or dialect file kept outside these folders
             rels.update([data, *meta])
         files = [self.paths.root / f for f in sorted(rels)]
         from .validate import rules
@@ -262,7 +262,10 @@ class Planner:
 
     def _step(self, name: str, deps: dict[str, str], exists: bool = True) -> StepPlan:
         old = self.store.step(name)
-        reasons = differences(None if old is None else old.deps, deps, _describe)
+        if old is not None and not old.deps and deps:  # recorded without dependencies: it failed
+            reasons = ["the last check found problems"]
+        else:
+            reasons = differences(None if old is None else old.deps, deps, _describe)
         if not exists:
             reasons = ["its output is missing"] + reasons
         return StepPlan(name, deps, CURRENT if not reasons else STALE, tuple(reasons))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import time
 from pathlib import Path
 from concurrent.futures import BrokenExecutor, Future, wait
@@ -126,8 +127,29 @@ def execute(ctx: RunContext, pipeline: Pipeline, runner, event: Callable[..., No
     return outcomes
 
 
+def file_stamp(path: Path) -> tuple | None:
+    """(inode, ctime_ns, size) of a file, None when it is missing. The change time moves with every
+    write, and no program can set it back (unlike the modification time, which `cp -p`, `touch -r`
+    and `git stash` restore)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_ctime_ns, st.st_size)
+
+
+def input_stamps(paths, plans) -> dict[str, tuple | None]:
+    """{input: file_stamp} of every declared input of the plans that is a file of the project (not
+    another job's output), taken before the run checks and reads them."""
+    rels = {rel for jp in plans for rel, digest in jp.record["inputs"].items() if not digest.startswith("job:")}
+    return {rel: file_stamp(paths.root / rel) for rel in sorted(rels)}
+
+
 def inputs_unchanged(ctx: RunContext, executed: list[str]) -> None:
-    """Raise JobError when a declared input of a job that ran changed while it ran."""
+    """Raise JobError when a declared input of a job that ran changed while it ran: its content
+    differs from the plan's, or it was written meanwhile (its stamp moved) even if put back as it
+    was, since the job may have read the other version. The jobs' runs are taken out of the cache
+    (_build/cache), whose key names the version the plan saw."""
     root = ctx.paths.root
     for name in executed:
         jp = ctx.plans[name]
@@ -136,6 +158,11 @@ def inputs_unchanged(ctx: RunContext, executed: list[str]) -> None:
                 continue
             p = root / rel
             now = content_sha256(p) if p.is_file() else "<missing>"
-            if now != digest:
-                raise JobError(f"{rel} changed while job '{name}' ran; nothing was published (the job read one "
-                               "version, the record would name another). Run the build again.")
+            written = rel in ctx.stamps and file_stamp(p) != ctx.stamps[rel]
+            if now != digest or written:
+                for other in executed:  # each job that reads it may have read the other version
+                    if rel in ctx.plans[other].record["inputs"]:
+                        shutil.rmtree(ctx.plans[other].cache_dir, ignore_errors=True)
+                how = "changed" if now != digest else "was written (and put back as it was)"
+                raise JobError(f"{rel} {how} while job '{name}' ran; nothing was published (the job may have read "
+                               "another version than the one the record would name). Run the build again.")

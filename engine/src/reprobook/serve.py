@@ -174,7 +174,7 @@ def make_app(paths: Paths, author: Author, address: str):
         yield
         stop.set()
         if busy:
-            say("serve: stopping once the rebuild under way has finished (Ctrl-C twice stops at once)")
+            say("serve: stopping once the rebuild under way has finished")
         await task
 
     return Starlette(routes=[WebSocketRoute(RELOAD_PATH, reload_socket),

@@ -10,7 +10,7 @@ import csv
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,9 @@ class RunContext:
     preload: tuple[str, ...] = ()  # what the run's warm parent imports (reprobook.warm.preload_modules)
     guard: bool = True
     source_date_epoch: str = "0"
+    # the declared inputs' file stamps when the run began (schedule.input_stamps): a file written
+    # while a job ran is noticed even when it was put back as it was
+    stamps: dict[str, tuple | None] = field(default_factory=dict)
 
     def task(self, jp: JobPlan, folder: Path, parameters: dict[str, Any] | None = None) -> Task:
         from .warm import job_modules

@@ -38,6 +38,7 @@ import hashlib
 import io
 import json
 import math
+import re
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -49,7 +50,8 @@ from . import datapackage as dp, units
 from .errors import DataError, Problem
 
 INT64 = (-2**63, 2**63 - 1)  # what pandas' Int64 (and numpy's int64) holds
-RULES_VERSION = "3"  # part of every digest: bump when a rule changes what passes
+BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+RULES_VERSION = "4"  # part of every digest: bump when a rule changes what passes
 MAX_PER_FILE = 40
 CACHE_CELLS = 4096  # distinct raw values remembered per column (codes, years): skips re-casting
 SPEC = "https://datapackage.org/standard/table-schema/"
@@ -244,6 +246,8 @@ def _type_message(raw: str, f: dict[str, Any]) -> str:
         msg = f"'{raw}' is not a {t} in the form {fmt}"
     else:
         msg = f"'{raw}' is not a valid {t}" + (f" (format {fmt})" if fmt != "default" else "")
+    if t in ("integer", "number", "year") and _odd_digits(raw, f.get("groupChar")):
+        msg += " (digits 0-9 only, without '_': pandas and spreadsheets read this as text)"
     if raw.strip() in dp.NA_SPELLINGS:
         msg += (f"; if the value is missing, leave the cell empty, or declare '{raw}' in the schema's "
                 "missingValues")
@@ -256,7 +260,8 @@ def _int64_problem(sink: _Sink, raw: str, f: dict[str, Any], line: int) -> None:
              "check the value; a quantity this large can be a number field (a float, exact to 15 digits)", line, f["name"])
 
 
-def _finite_problem(sink: _Sink, raw: str, what: str, f: dict[str, Any], line: int, pk: list[str]) -> None:
+def _finite_problem(sink: _Sink, raw: str, what: str, f: dict[str, Any], line: int, pk: list[str],
+                    missing: list[str] | set[str] = ("",)) -> None:
     """Report a NaN or infinite value (`what`: "nan" | "infinite") in number field `f`, quoting the
     cell as the file has it."""
     h = f["name"]
@@ -265,15 +270,19 @@ def _finite_problem(sink: _Sink, raw: str, what: str, f: dict[str, Any], line: i
                f"over '{h}' would leave this row out without saying so")
     else:
         msg = f"'{raw}' is infinite as a 64-bit float (what pandas computes with), so sums and means over '{h}' would be too"
-    if f.get("constraints", {}).get("required") or h in pk:
+    required = f.get("constraints", {}).get("required") or h in pk
+    if required:
         fix = "fill in the value: the column is required"
     else:
-        fix = "write the value; if it is missing, leave the cell empty"
+        empty = "" in missing  # an empty cell is missing here
+        fix = "write the value" + ("; if it is missing, leave the cell empty" if empty else "")
         if what == "nan" and raw == raw.strip() and raw:
             where = "the field's" if "missingValues" in f else "the schema's"
-            fix += f", or declare '{raw}' in {where} missingValues"
-    sink.add(msg, "finite", fix + f"; if '{h}' may hold NaN or infinite values, set \"finite\": false on the field",
-             line, h)
+            fix += f"{', or' if empty else '; if it is missing,'} declare '{raw}' in {where} missingValues"
+    if not (required and what == "nan"):  # a required value that pandas reads as missing is never meant
+        fix += (f"; only if '{h}' holds such values on purpose, set \"finite\": false on the field (the notebooks "
+                "must then handle them: pandas skips NaN in sums and means)")
+    sink.add(msg, "finite", fix, line, h)
 
 
 def _constraint_problem(sink: _Sink, name: str, value: Any, raw: str, f: dict[str, Any], line: int,
@@ -314,54 +323,86 @@ def non_finite(value: Any) -> str | None:
     beyond a float's range), or None for a finite number."""
     try:
         f = float(value)
-    except (ValueError, OverflowError):
+    except OverflowError:  # an integer beyond a float's range (inline data)
+        return "infinite"
+    except ValueError:  # a signaling NaN
         return "nan"
     return "nan" if math.isnan(f) else "infinite" if math.isinf(f) else None
 
 
-def _odd_nan(value: Any) -> bool:
-    """A signaling NaN ('sNaN') or a NaN with a payload ('NaN123'): a number to Python's Decimal,
-    text to pandas, and unhashable or uncomparable in the checks that follow."""
-    return isinstance(value, decimal.Decimal) and value.is_nan() and (value.is_snan() or bool(value.as_tuple().digits))
+def _odd_nan(value: Any, raw: str | None = None) -> bool:
+    """A signaling NaN ('sNaN') or a NaN with a payload ('NaN123', 'NaN0'): a number to Python's
+    Decimal, text to pandas, and unhashable or uncomparable in the checks that follow."""
+    if not (isinstance(value, decimal.Decimal) and value.is_nan()):
+        return False
+    if value.is_snan() or value.as_tuple().digits:
+        return True
+    return raw is not None and re.sub(r"[^0-9A-Za-z]", "", raw).lower() != "nan"
+
+
+def _odd_digits(raw: str, group: str | None = None) -> bool:
+    """A number written with '_' (`8_04`; unless '_' is the field's groupChar) or with digits other
+    than 0-9 (`１２`, Arabic-Indic): Python, so frictionless, reads it (as 804, 12), pandas and
+    spreadsheets read text."""
+    return ("_" in raw and group != "_") or (not raw.isascii() and any(c.isdigit() and not c.isascii() for c in raw))
 
 
 def _reader(field, desc: dict[str, Any]):
     """frictionless' cell reader, plus `groupChar` for integers (Table Schema v2; frictionless 5
-    reads it for numbers only), plus the finite-number rule for numbers: a non-finite value is
-    None, with the note {"finite": "nan" | "infinite"}, unless the field says `"finite": false`.
-    'sNaN' and 'NaN123' are not numbers either way (type problems)."""
+    reads it for numbers only), plus what pandas must be able to read: integers, numbers and years
+    written with '_' or non-ASCII digits are type problems; an integer beyond 64 bits is None with
+    the note {"int64": ...}; a non-finite number is None with the note {"finite": "nan" |
+    "infinite"}, unless the field says `"finite": false` (then a NaN passes its bounds). 'sNaN' and
+    'NaN123' are not numbers either way (type problems)."""
     read = field.create_cell_reader()
     kind = desc.get("type")
-    group = desc.get("groupChar") if kind == "integer" else None
-    if group:
+    grouped = desc.get("groupChar")
+    if kind == "integer" and grouped:
         missing = set(field.missing_values if field.has_defined("missing_values") else
                       (field.schema.missing_values if field.schema else [""]))
         plain = read
-        read = lambda raw: plain(raw if raw in missing else raw.replace(group, ""))  # noqa: E731
-    if kind == "integer":
-        def integer(raw: str) -> tuple[Any, dict | None]:
-            value, notes = read(raw)
-            if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+        read = lambda raw: plain(raw if raw in missing else raw.replace(grouped, ""))  # noqa: E731
+    odd_digits = {"type": "digits other than 0-9, or '_'"}
+    if kind in ("integer", "year"):
+        low, high = INT64 if kind == "integer" else (-math.inf, math.inf)
+
+        def whole(raw: str) -> tuple[Any, dict | None]:
+            if ("_" in raw or not raw.isascii()) and _odd_digits(raw, grouped):  # the first test is enough, mostly
+                return None, odd_digits
+            hit = read(raw)
+            value = hit[0]
+            if value is not None and not low <= value <= high:
                 return None, {"int64": "out of range"}
-            return value, notes
-        return integer
+            return hit
+        return whole
     if kind != "number":
         return read
     strict = desc.get("finite", True) is not False
     not_a_number = {"type": "not a number pandas reads"}
+    isfinite = math.isfinite
 
     def number(raw: str) -> tuple[Any, dict | None]:
+        if ("_" in raw or not raw.isascii()) and _odd_digits(raw, grouped):  # the first test is enough, mostly
+            return None, odd_digits
         try:
-            value, notes = read(raw)
+            hit = read(raw)
         except decimal.InvalidOperation:  # 'sNaN': frictionless' bound checks cannot compare it
             return None, not_a_number
-        if value is None or (notes and "type" in notes):
-            return value, notes
-        if _odd_nan(value):
+        value, notes = hit
+        try:
+            if value is None or isfinite(value):  # the common cases, in one call
+                return hit
+        except (ValueError, OverflowError, TypeError):
+            pass
+        if notes and "type" in notes:
+            return hit
+        if _odd_nan(value, raw):
             return None, not_a_number
-        what = non_finite(value) if strict else None
-        if what:
+        what = non_finite(value)
+        if what and strict:
             return None, {"finite": what}  # not its bound checks: a NaN is not "above the maximum"
+        if what == "nan" and notes:  # allowed here; a NaN is neither above nor below a bound
+            notes = {k: v for k, v in notes.items() if k not in BOUNDS} or None
         return value, notes
     return number
 
@@ -498,9 +539,8 @@ def _match_header(labels: list[str], fdescs: list[dict[str, Any]], schema: dict[
                      f"rename the column '{near[0]}' back to '{m}'", 1, near[0])
             extra.remove(near[0])
         else:
-            f = fdescs[names.index(m)]
-            sink.add(f"column '{m}' is missing", "header",
-                     f"add the column '{m}' ({f.get('description', '')})".rstrip(" ()"), 1, m)
+            what = fdescs[names.index(m)].get("description", "").strip()
+            sink.add(f"column '{m}' is missing", "header", f"add the column '{m}'" + (f": {what}" if what else ""), 1, m)
     for e in extra:
         sink.add(f"column '{e}' is not in the schema", "header",
                  "remove it, or add it to the schema with a type and description", 1, e)
@@ -584,7 +624,7 @@ def _csv_rows(res: dp.Resource, path: Path, caster: _Caster, sink: _Sink, only: 
             if "type" in notes:
                 sink.add(_type_message(raw, f), f"type {f.get('type', 'any')}", "correct the value", line, name)
             elif "finite" in notes:
-                _finite_problem(sink, raw, notes["finite"], f, line, caster.pk)
+                _finite_problem(sink, raw, notes["finite"], f, line, caster.pk, caster.missing[i])
             elif "int64" in notes:
                 _int64_problem(sink, raw, f, line)
             else:
@@ -609,7 +649,8 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
         schema.pop(key, None)
     quiet = only is not None
     names = [f["name"] for f in caster.fdescs]
-    numbers = [f for f in caster.fdescs if f.get("type") in ("number", "integer") and (only is None or f["name"] in only)]
+    numbers = [f for f in caster.fdescs if f.get("type") in ("number", "integer", "year") and (only is None or f["name"] in only)]
+    nan_ok = {f["name"] for f in numbers if f.get("type") == "number" and f.get("finite") is False}
     try:
         with Resource(desc, basepath=str(res.base), datapackage_version=caster.version) as resource:
             if not quiet:
@@ -623,20 +664,27 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
                 odd = {}  # number cells reported here, not as frictionless does: (field, what, raw)
                 for f in numbers:
                     v = row.get(f["name"])
+                    i = row.field_names.index(f["name"]) if f["name"] in row.field_names else -1
+                    cell = row.cells[i] if 0 <= i < len(row.cells) else None
+                    if isinstance(cell, str) and v is not None and _odd_digits(cell, f.get("groupChar")):
+                        odd[f["name"]] = (f, "type", cell)
+                        continue
                     if f.get("type") == "integer":
                         what = "int64" if isinstance(v, int) and not INT64[0] <= v <= INT64[1] else None
                     else:
-                        what = (None if v is None else "type" if _odd_nan(v) else
+                        what = (None if v is None else "type" if _odd_nan(v, cell if isinstance(cell, str) else None) else
                                 non_finite(v) if f.get("finite", True) is not False else None)
                     if what:
-                        i = row.field_names.index(f["name"]) if f["name"] in row.field_names else -1
-                        odd[f["name"]] = (f, what, str(row.cells[i]) if 0 <= i < len(row.cells) else str(v))
+                        odd[f["name"]] = (f, what, str(cell) if cell is not None else str(v))
                 if not quiet:
                     for err in row.errors:
                         kind = err.type
                         col = getattr(err, "field_name", None) or None
                         if col in odd and kind in ("constraint-error", "type-error"):
                             continue  # a NaN is not "above the maximum": reported below
+                        if (kind == "constraint-error" and col in nan_ok and non_finite(row.get(col)) == "nan"
+                                and any(f'"{b}"' in err.note for b in BOUNDS)):
+                            continue  # allowed here; a NaN is neither above nor below a bound
                         if kind == "blank-row":
                             sink.add("the row is blank", "blank row", "delete the empty row, or fill it in", line)
                         elif kind in ("extra-cell", "missing-cell"):
@@ -661,16 +709,16 @@ def _frictionless_rows(res: dp.Resource, caster: _Caster, sink: _Sink, only: set
                     if quiet:
                         continue
                     if what == "type":
-                        sink.add(_type_message(raw, f), "type number", "correct the value", line, name)
+                        sink.add(_type_message(raw, f), f"type {f.get('type')}", "correct the value", line, name)
                     elif what == "int64":
                         _int64_problem(sink, raw, f, line)
                     else:
-                        _finite_problem(sink, raw, what, f, line, pk)
+                        _finite_problem(sink, raw, what, f, line, pk, caster.missing[names.index(name)])
                 yield line, typed, flagged
     except decimal.InvalidOperation:  # a signaling NaN ('sNaN') where frictionless checks a bound
         if not quiet:
             sink.add("cannot read the rest of the data: a number cell holds a signaling NaN ('sNaN'), which "
-                     "frictionless cannot compare with its field's bounds", "type number",
+                     "frictionless cannot compare with its field's bounds", "read",
                      "correct the value (a number, or an empty cell if it is missing), then check again")
         raise _Abort from None
     except FrictionlessException as exc:
@@ -719,6 +767,16 @@ class _Keyed:
 NAN_KEY = ("NaN",)  # a NaN in a key, as one value: NaN != NaN, so two NaN keys would never be duplicates
 
 
+def _nan_canon(values: tuple) -> tuple:
+    """`values` with every NaN as NAN_KEY (keys and foreign keys over fields that allow NaN)."""
+    return tuple([NAN_KEY if isinstance(v, (decimal.Decimal, float)) and v != v else v for v in values])
+
+
+def _shown(values: tuple) -> tuple:
+    """Key values as a message shows them (NaN, not the sentinel)."""
+    return tuple(["NaN" if v == NAN_KEY else v for v in values])
+
+
 @dataclass
 class _NanKeyed(_Keyed):
     """A uniqueness rule over a number field that allows NaN (`"finite": false`): every NaN is the
@@ -726,9 +784,7 @@ class _NanKeyed(_Keyed):
 
     def key(self, typed: dict[str, Any]) -> tuple | None:
         values = tuple([typed[f] for f in self.fields])
-        if None in values:
-            return None
-        return tuple([NAN_KEY if isinstance(v, (decimal.Decimal, float)) and v != v else v for v in values])
+        return None if None in values else _nan_canon(values)
 
 
 class _Checks:
@@ -739,7 +795,7 @@ class _Checks:
         self.sink = sink
         self.fdescs = {f["name"]: f for f in caster.fdescs}
         self.keyed: list[_Keyed] = []
-        nan_ok = {n for n, f in self.fdescs.items() if f.get("type") == "number" and f.get("finite") is False}
+        self.nan_ok = nan_ok = {n for n, f in self.fdescs.items() if f.get("type") == "number" and f.get("finite") is False}
 
         def keyed(fields: tuple[str, ...], rule: str) -> _Keyed:
             return (_NanKeyed if nan_ok.intersection(fields) else _Keyed)(fields, rule)
@@ -790,6 +846,8 @@ class _Checks:
                 self._na_text(line, name, v, missing)
         for fk, fields, seen in self.fks:
             values = tuple([typed[f] for f in fields])
+            if self.nan_ok:
+                values = _nan_canon(values)
             if values != (None,) * len(values):
                 entry = seen.get(values)
                 if entry is None:
@@ -798,6 +856,8 @@ class _Checks:
                     entry[1] += 1
         for fields, found in self.key_sets.items():
             values = tuple([typed[f] for f in fields])
+            if self.nan_ok:
+                values = _nan_canon(values)
             if values != (None,) * len(values):
                 found.add(values)
         for rule, groups in self.totals:
@@ -851,12 +911,12 @@ class _Checks:
                 if key is None or hash(key) not in cands:
                     continue
                 if key in seen:
-                    shown = dict(zip(k.fields, key))
+                    shown = dict(zip(k.fields, _shown(key)))
                     if k.rule == "primary key":
                         self.sink.add(f"duplicate key {shown}, first on line {seen[key]}", "primary key",
                                       "remove the duplicate row or correct its key", line, ",".join(k.fields))
                     elif k.rule == "unique":
-                        self.sink.add(f"'{key[0]}' already appears on line {seen[key]}", "unique",
+                        self.sink.add(f"'{_shown(key)[0]}' already appears on line {seen[key]}", "unique",
                                       "make the value unique", line, k.fields[0])
                     else:
                         self.sink.add(f"the values {shown} already appear together on line {seen[key]}",
@@ -871,6 +931,8 @@ class _Checks:
                 if g["total"] is None or g["n"] != len(parts) or g["flagged"]:
                     continue
                 line, total = g["total"]
+                if non_finite(total) or non_finite(g["sum"]):
+                    continue  # NaN or infinite ("finite": false): no difference to measure
                 diff = float(total - g["sum"])
                 if abs(diff) > tol + 1e-9:
                     where = ", ".join(f"{b}={k}" for b, k in zip(rule.get("by", []), key))
@@ -1044,7 +1106,7 @@ def validate_changed(datapackage: Path, root: Path, previous: Mapping[str, str] 
                 trel = keys[target]
                 for values, (line, count) in seen.items():
                     if values not in allowed:
-                        shown = values[0] if len(values) == 1 else values
+                        shown = _shown(values)[0] if len(values) == 1 else _shown(values)
                         more = f" (and {count - 1} more rows)" if count > 1 else ""
                         sink.add(f"'{shown}' is not a known {', '.join(rkey)} in {target}{more}", "foreign key",
                                  f"use a value listed in {trel} (column {', '.join(rkey)}) or add it there first",

@@ -71,18 +71,22 @@ def clean_room(paths: Paths) -> tuple[Path, bool]:
 
 
 def remove_room(room: Path) -> None:
-    """Delete a clean room with Ctrl-C and SIGTERM ignored meanwhile (in the main thread): a second
-    signal, sent while the first one's cleanup runs, would leave it half removed."""
+    """Delete a clean room with Ctrl-C and SIGTERM held back meanwhile (in the main thread): a
+    signal that arrives while it is deleted (a second one, during the first one's cleanup) would
+    leave it half removed. The first signal held back is raised again once the room is gone."""
     import signal
     import threading
 
     held = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
-    saved = {s: signal.signal(s, signal.SIG_IGN) for s in held}
+    got: list[int] = []
+    saved = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in held}
     try:
         shutil.rmtree(room, ignore_errors=True)
     finally:
         for s, handler in saved.items():
             signal.signal(s, handler)
+    if got:
+        signal.raise_signal(got[0])
 
 
 def compare_outputs(record_paths: Paths, pipeline: spec.Pipeline, new_results: Path) -> list[Verdict]:
@@ -202,25 +206,26 @@ def main(paths: Paths, workers: int | None = None, executor: str | None = None) 
     t0 = time.perf_counter()
     pipeline = spec.load(paths.root)
     room, dirty = clean_room(paths)
-    if dirty:
-        say("warning: the working tree differs from the last commit; verifying the working tree as it is")
-    say(f"verify: re-executing every job in a clean room ({room})")
-    rpaths = Paths.load(room)
     try:
+        if dirty:
+            say("warning: the working tree differs from the last commit; verifying the working tree as it is")
+        say(f"verify: re-executing every job in a clean room ({room})")
+        rpaths = Paths.load(room)
         from .build import run_pipeline
 
-        run_pipeline(rpaths, executor=executor, workers=workers, publish_report=False)
-    except ReprobookError as exc:
-        say(exc.render())
-        say(f"verify: the re-execution failed; clean room kept at {room}")
-        return 1
+        try:
+            run_pipeline(rpaths, executor=executor, workers=workers, publish_report=False)
+        except ReprobookError as exc:
+            say(exc.render())
+            say(f"verify: the re-execution failed; clean room kept at {room}")
+            return 1
+        seconds = time.perf_counter() - t0
+        verdicts = compare_outputs(paths, pipeline, rpaths.results)
+        env_now = current_environment(paths)
     except BaseException:  # Ctrl-C, or a fault of the engine: a half-made room shows nothing worth keeping
         remove_room(room)
         raise
-    seconds = time.perf_counter() - t0
-    verdicts = compare_outputs(paths, pipeline, rpaths.results)
     record = mf.read(paths.manifest)
-    env_now = current_environment(paths)
     env_notes = environment_notes(record, env_now)
     out = paths.build / "verify"
     out.mkdir(parents=True, exist_ok=True)
