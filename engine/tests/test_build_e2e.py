@@ -43,8 +43,11 @@ def test_build_stale_fresh_and_failure(mini):
     (mini / "data/numbers.csv").write_text("group,value\na,1\na,2\nb,6\n")
     status = invoke(mini, "status", check=True).stdout
     assert "STALE  sums" in status and "input data/numbers.csv changed" in status and "fresh  words" in status
-    invoke(mini, "build", check=True)
+    assert "after  book:html" in status  # current now, but it shows what sums computes
+    proc = invoke(mini, "build", check=True)
     assert executed_jobs(mini) == {"sums"}
+    # outside git: no impact report, but the moved values, and why there is no more
+    assert "  value grand_total: 8.0 -> 9.0" in proc.stderr and "no impact report: no git commit" in proc.stderr
     assert json.loads((mini / "_build/run.json").read_text())["workers"] == 1  # one notebook, one worker
     assert "9.0" in (mini / "_build/html/book/index.html").read_text()
 

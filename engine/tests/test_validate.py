@@ -428,6 +428,11 @@ def test_numbers_with_underscores_or_other_digits_are_not_numbers(tmp_path, extr
         (3, "n", "type integer"), (3, "x", "type number"), (3, "y", "type year"),
         (4, "n", "type integer"), (4, "x", "type number")]
     assert all("digits 0-9 only, without '_'" in p.message for p in problems)
+    # a missing-value spelling with '_', and a unit's superscript with bareNumber false, are no digits
+    schema = {"fields": [{"name": "n", "type": "integer"}, {"name": "x", "type": "number", "bareNumber": False}],
+              "missingValues": ["", "N_A"]}
+    pkg = write_package(tmp_path, {"t": ("n,x\nN_A,12 m²\n3,N_A\n", schema)}, extra=extra)
+    assert validate.validate(pkg, tmp_path) == []
 
 
 @pytest.mark.parametrize("extra", [None, COMMENTS], ids=["streamed", "frictionless"])

@@ -12,6 +12,7 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from .paths import Paths
@@ -159,6 +160,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
         runner.warm(kernel_env, ctx.preload, tuple(dict.fromkeys(job_modules(jp) for jp in stale)))
         with runner, job_progress(len(stale), on_event) as event:
             outcomes = schedule.execute(ctx, pipeline, runner, event)
+        schedule.inputs_unchanged(ctx, [o.job for o in outcomes])  # first: a failure may come of it too
         failed = [o for o in outcomes if not o.ok]
         if failed:
             detail = "\n".join(f"  {o.job}: {o.error}" + (_where(paths, o.job) if o.folder else "") for o in failed)
@@ -169,11 +171,11 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
         if problems:
             raise JobError("the jobs did not run in the project's own interpreter; nothing was published:\n  "
                            + "\n  ".join(problems))
-        schedule.inputs_unchanged(ctx, [o.job for o in outcomes])
         rec.executed = {o.job: round(o.seconds, 3) for o in outcomes}
     from .claims import check_claims
 
     check_claims(paths, plan)
+    before = read_values(paths.results / "values.json")  # what the book showed, for a build outside git
     rec.changes = publish.publish(paths, list(plan.jobs), plan.environment)
     if publish_report:
         for c in rec.changes:
@@ -183,7 +185,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
             from . import readme
 
             readme.update(paths, quiet=True)
-            report_impact(paths, on_event)
+            report_impact(paths, on_event, before)
     rec.seconds["pipeline"] = round(time.perf_counter() - t0, 3)
     store.save()
     return rec
@@ -249,10 +251,28 @@ def _stamps(paths: Paths) -> tuple:
     return tuple(out)
 
 
-def report_impact(paths: Paths, on_event: Callable[[str], None] = say) -> None:
+def read_values(path: Path) -> dict[str, str]:
+    """{value name: its text as the book shows it} from a values.json ({} when absent or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: str(v.get("display", v.get("value"))) if isinstance(v, dict) else str(v) for k, v in data.items()}
+
+
+def moved_values(before: dict[str, str], after: dict[str, str], limit: int = 8) -> list[str]:
+    """Lines naming the values whose shown text changed (old -> new), added or removed; at most
+    `limit`, then a count of the rest."""
+    lines = [f"  value {k}: {before.get(k, '(new)')} -> {after.get(k, '(removed)')}"
+             for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+    return lines[:limit] + ([f"  ... and {len(lines) - limit} more value(s)"] if len(lines) > limit else [])
+
+
+def report_impact(paths: Paths, on_event: Callable[[str], None] = say, before: dict[str, str] | None = None) -> None:
     """After a build that changed results/: the impact report against HEAD (`reprobook diff`),
     written to _build/diff/. When it cannot be written (outside a git repository, before the first
-    commit), says why instead, so that a changed record is never left unexplained in silence."""
+    commit), says why instead and, given `before` (read_values of the record before the build),
+    which values moved, so that a changed record is never left unexplained in silence."""
     from . import diff, impactreport
     from .errors import ReprobookError
     from .impact import NotInGit
@@ -263,8 +283,11 @@ def report_impact(paths: Paths, on_event: Callable[[str], None] = say) -> None:
         import shutil
 
         shutil.rmtree(paths.build / "diff", ignore_errors=True)  # an older report would describe other results
+        if before is not None:
+            for line in moved_values(before, read_values(paths.results / "values.json")):
+                on_event(line)
         on_event("no impact report: no git commit to compare with (commit the project to see, after a data edit, "
-                 "which numbers and sentences moved)" if isinstance(exc, NotInGit) else f"no impact report: {exc}")
+                 "which sentences and figures moved)" if isinstance(exc, NotInGit) else f"no impact report: {exc}")
         return
     on_event(f"impact against HEAD: {impactreport.summary_line(imp)} -> {paths.rel(page)}")
 

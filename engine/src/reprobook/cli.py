@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `reprobook diff | head`: the reader has what it wanted
         import os
 
+        if not _stdout_closed():
+            raise  # another pipe (a child process, stderr): a fault to show, not to hide
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that flushing stdout at exit does not fail again
         os.close(devnull)
@@ -86,6 +88,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reading end was closed."""
+    import os
+    import select
+    import stat
+
+    try:
+        if not stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode):
+            return False
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _main(args) -> int:

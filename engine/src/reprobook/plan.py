@@ -223,7 +223,7 @@ class Planner:
 
         folders = sorted({self.paths.rel(self.paths.data), self.paths.rel(pkg.parent)})
         rels = set(files_under(self.paths.root, folders))
-        for data, meta in self.described_files().items():  # a schema or dialect file kept outside these folders
+        for data, meta in self.described_files().items():  # a data, schema or dialect file kept elsewhere
             rels.update([data, *meta])
         files = [self.paths.root / f for f in sorted(rels)]
         from .validate import rules

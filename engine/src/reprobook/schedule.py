@@ -129,8 +129,8 @@ def execute(ctx: RunContext, pipeline: Pipeline, runner, event: Callable[..., No
 
 def file_stamp(path: Path) -> tuple | None:
     """(inode, ctime_ns, size) of a file, None when it is missing. The change time moves with every
-    write, and no program can set it back (unlike the modification time, which `cp -p`, `touch -r`
-    and `git stash` restore)."""
+    write (and with a chmod or a new hard link), and no program can set it back, unlike the
+    modification time, which `cp -p` and `touch -r` restore."""
     try:
         st = path.stat()
     except OSError:
@@ -145,24 +145,40 @@ def input_stamps(paths, plans) -> dict[str, tuple | None]:
     return {rel: file_stamp(paths.root / rel) for rel in sorted(rels)}
 
 
-def inputs_unchanged(ctx: RunContext, executed: list[str]) -> None:
-    """Raise JobError when a declared input of a job that ran changed while it ran: its content
-    differs from the plan's, or it was written meanwhile (its stamp moved) even if put back as it
-    was, since the job may have read the other version. The jobs' runs are taken out of the cache
-    (_build/cache), whose key names the version the plan saw."""
+def changed_inputs(ctx: RunContext, executed: list[str]) -> list[str]:
+    """What happened, in words, to each declared input of the jobs that ran (succeeded or not)
+    whose content differs from the plan's, or that was touched during the run (its stamp moved)
+    even if it ends as it began: a job may have read another version. [] when none was."""
     root = ctx.paths.root
+    found: dict[str, str] = {}
     for name in executed:
-        jp = ctx.plans[name]
-        for rel, digest in jp.record["inputs"].items():
-            if digest.startswith("job:"):
+        for rel, digest in ctx.plans[name].record["inputs"].items():
+            if digest.startswith("job:") or rel in found:
                 continue
             p = root / rel
             now = content_sha256(p) if p.is_file() else "<missing>"
-            written = rel in ctx.stamps and file_stamp(p) != ctx.stamps[rel]
-            if now != digest or written:
-                for other in executed:  # each job that reads it may have read the other version
-                    if rel in ctx.plans[other].record["inputs"]:
-                        shutil.rmtree(ctx.plans[other].cache_dir, ignore_errors=True)
-                how = "changed" if now != digest else "was written (and put back as it was)"
-                raise JobError(f"{rel} {how} while job '{name}' ran; nothing was published (the job may have read "
-                               "another version than the one the record would name). Run the build again.")
+            if now != digest:
+                found[rel] = f"{rel} changed"
+            elif rel in ctx.stamps and file_stamp(p) != ctx.stamps[rel]:
+                found[rel] = f"{rel} was touched (its change time moved: a write put back, a chmod or a link)"
+    return [found[rel] for rel in sorted(found)]
+
+
+def forget_runs(ctx: RunContext, executed: list[str]) -> None:
+    """Remove from _build/cache what the jobs of this run left there (their runs, a sweep's points):
+    their cache keys name the inputs the plan saw, which they may not have read."""
+    for name in executed:
+        jp = ctx.plans[name]
+        shutil.rmtree(jp.cache_dir, ignore_errors=True)
+        shutil.rmtree(ctx.paths.cache / name / "points", ignore_errors=True)
+
+
+def inputs_unchanged(ctx: RunContext, executed: list[str]) -> None:
+    """Raise JobError when a declared input of a job that ran changed or was touched during the
+    run (`changed_inputs`), after removing every run of this build from the cache (`forget_runs`):
+    a job downstream of one that read another version is no better."""
+    changed = changed_inputs(ctx, executed)
+    if changed:
+        forget_runs(ctx, executed)
+        raise JobError("during the run, " + "; ".join(changed) + ". Nothing was published or cached: the jobs may "
+                       "have read another version than the one the record would name. Run the build again.")

@@ -344,7 +344,7 @@ def _odd_digits(raw: str, group: str | None = None) -> bool:
     """A number written with '_' (`8_04`; unless '_' is the field's groupChar) or with digits other
     than 0-9 (`１２`, Arabic-Indic): Python, so frictionless, reads it (as 804, 12), pandas and
     spreadsheets read text."""
-    return ("_" in raw and group != "_") or (not raw.isascii() and any(c.isdigit() and not c.isascii() for c in raw))
+    return ("_" in raw and group != "_") or (not raw.isascii() and any(c.isdecimal() and not c.isascii() for c in raw))
 
 
 def _reader(field, desc: dict[str, Any]):
@@ -357,9 +357,9 @@ def _reader(field, desc: dict[str, Any]):
     read = field.create_cell_reader()
     kind = desc.get("type")
     grouped = desc.get("groupChar")
+    missing = set(field.missing_values if field.has_defined("missing_values") else
+                  (field.schema.missing_values if field.schema else [""]))
     if kind == "integer" and grouped:
-        missing = set(field.missing_values if field.has_defined("missing_values") else
-                      (field.schema.missing_values if field.schema else [""]))
         plain = read
         read = lambda raw: plain(raw if raw in missing else raw.replace(grouped, ""))  # noqa: E731
     odd_digits = {"type": "digits other than 0-9, or '_'"}
@@ -367,7 +367,7 @@ def _reader(field, desc: dict[str, Any]):
         low, high = INT64 if kind == "integer" else (-math.inf, math.inf)
 
         def whole(raw: str) -> tuple[Any, dict | None]:
-            if ("_" in raw or not raw.isascii()) and _odd_digits(raw, grouped):  # the first test is enough, mostly
+            if ("_" in raw or not raw.isascii()) and raw not in missing and _odd_digits(raw, grouped):
                 return None, odd_digits
             hit = read(raw)
             value = hit[0]
@@ -382,7 +382,7 @@ def _reader(field, desc: dict[str, Any]):
     isfinite = math.isfinite
 
     def number(raw: str) -> tuple[Any, dict | None]:
-        if ("_" in raw or not raw.isascii()) and _odd_digits(raw, grouped):  # the first test is enough, mostly
+        if ("_" in raw or not raw.isascii()) and raw not in missing and _odd_digits(raw, grouped):
             return None, odd_digits
         try:
             hit = read(raw)
