@@ -12,7 +12,6 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from .paths import Paths
@@ -121,7 +120,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
     ConfigError/DataError/BibliographyError before anything runs when an input is wrong."""
     from . import executors, publish, schedule
     from .errors import JobError
-    from .plan import STALE
+    from .plan import STALE, read_values
     from .progress import job_progress
     from .strategies import RunContext
 
@@ -175,7 +174,7 @@ def run_pipeline(paths: Paths, *, executor: str | None = None, workers: int | No
     from .claims import check_claims
 
     check_claims(paths, plan)
-    before = read_values(paths.results / "values.json")  # what the book showed, for a build outside git
+    before = read_values(paths)["value"]  # what the book showed, for a build outside git
     rec.changes = publish.publish(paths, list(plan.jobs), plan.environment)
     if publish_report:
         for c in rec.changes:
@@ -251,31 +250,27 @@ def _stamps(paths: Paths) -> tuple:
     return tuple(out)
 
 
-def read_values(path: Path) -> dict[str, str]:
-    """{value name: its text as the book shows it} from a values.json ({} when absent or unreadable)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {k: str(v.get("display", v.get("value"))) if isinstance(v, dict) else str(v) for k, v in data.items()}
+def moved_values(before: dict[str, Any], after: dict[str, Any], limit: int = 8) -> list[str]:
+    """Lines naming the values (entries of values.json: reprobook.plan.read_values) whose shown text
+    changed (old -> new), were added or removed; at most `limit`, then a count of the rest."""
+    def shown(entry: Any) -> str:
+        return str(entry.get("display", entry.get("value"))) if isinstance(entry, dict) else str(entry)
 
-
-def moved_values(before: dict[str, str], after: dict[str, str], limit: int = 8) -> list[str]:
-    """Lines naming the values whose shown text changed (old -> new), added or removed; at most
-    `limit`, then a count of the rest."""
-    lines = [f"  value {k}: {before.get(k, '(new)')} -> {after.get(k, '(removed)')}"
-             for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+    old, new = ({k: shown(v) for k, v in d.items()} for d in (before, after))
+    lines = [f"  value {k}: {old.get(k, '(new)')} -> {new.get(k, '(removed)')}"
+             for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
     return lines[:limit] + ([f"  ... and {len(lines) - limit} more value(s)"] if len(lines) > limit else [])
 
 
-def report_impact(paths: Paths, on_event: Callable[[str], None] = say, before: dict[str, str] | None = None) -> None:
+def report_impact(paths: Paths, on_event: Callable[[str], None] = say, before: dict[str, Any] | None = None) -> None:
     """After a build that changed results/: the impact report against HEAD (`reprobook diff`),
     written to _build/diff/. When it cannot be written (outside a git repository, before the first
-    commit), says why instead and, given `before` (read_values of the record before the build),
+    commit), says why instead and, given `before` (the values of the record before the build),
     which values moved, so that a changed record is never left unexplained in silence."""
     from . import diff, impactreport
     from .errors import ReprobookError
     from .impact import NotInGit
+    from .plan import read_values
 
     try:
         imp, _, page = diff.write_report(paths, "HEAD", with_status=False)
@@ -284,7 +279,7 @@ def report_impact(paths: Paths, on_event: Callable[[str], None] = say, before: d
 
         shutil.rmtree(paths.build / "diff", ignore_errors=True)  # an older report would describe other results
         if before is not None:
-            for line in moved_values(before, read_values(paths.results / "values.json")):
+            for line in moved_values(before, read_values(paths)["value"]):
                 on_event(line)
         on_event("no impact report: no git commit to compare with (commit the project to see, after a data edit, "
                  "which sentences and figures moved)" if isinstance(exc, NotInGit) else f"no impact report: {exc}")

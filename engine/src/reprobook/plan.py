@@ -215,7 +215,7 @@ class Planner:
     def files_digest(self, files: list[Path], prefix: str) -> dict[str, str]:
         return {f"{prefix}:{self.paths.rel(f)}": (self.sha(f) if f.is_file() else "<missing>") for f in files}
 
-    def data_check(self) -> StepPlan | None:
+    def data_check(self, env_desc: dict[str, Any]) -> StepPlan | None:
         pkg = self.paths.datapackage
         if not pkg.is_file():
             return None
@@ -228,7 +228,8 @@ class Planner:
         files = [self.paths.root / f for f in sorted(rels)]
         from .validate import rules
 
-        deps = {"rules:data": rules(), **self.files_digest(files, "file")}
+        deps = {"rules:data": rules(env_desc.get("packages", {}).get("frictionless", "absent")),
+                **self.files_digest(files, "file")}
         return self._step(DATA_STEP, deps)
 
     def bib_check(self, pages: list[Path]) -> StepPlan | None:
@@ -411,7 +412,7 @@ def make_plan(paths: Paths, pipeline: Pipeline, store: StateStore, *, with_book:
     values_now = read_values(paths) if use_record else {}
     jobs = planner.plan_jobs(env_digest, desc, record, use_cache=use_cache, values_now=values_now)
     checks = []
-    data = planner.data_check()
+    data = planner.data_check(desc)
     if data is not None:
         checks.append(data)
     book = None

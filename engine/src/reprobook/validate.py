@@ -60,18 +60,12 @@ FAST_DIALECT_KEYS = {"$schema", "header", "headerRows", "delimiter", "lineTermin
                      "escapeChar", "skipInitialSpace", "csvddfVersion"}
 
 
-def rules() -> str:
+def rules(frictionless_version: str) -> str:
     """What decides which data pass besides the data themselves: reprobook's rules version and
-    frictionless' version (read from its installed metadata, without importing it). Part of
-    every file's digest and of the data check's dependencies (reprobook.plan), so that an engine
-    or a frictionless with other rules re-checks data that did not change."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        theirs = version("frictionless")
-    except PackageNotFoundError:
-        theirs = "absent"
-    return f"reprobook rules {RULES_VERSION}, frictionless {theirs}"
+    frictionless' version (as the environment's description lists it: reprobook.environment).
+    Part of the data check's dependencies (reprobook.plan), so that an engine or a frictionless
+    with other rules re-checks data that did not change (each file's digest has both as well)."""
+    return f"reprobook rules {RULES_VERSION}, frictionless {frictionless_version}"
 
 
 # ---------------------------------------------------------------------------------------------
