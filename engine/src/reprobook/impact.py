@@ -45,8 +45,8 @@ def resolve(root: Path, ref: str) -> str:
         said = inside.stderr.strip().removeprefix("fatal: ")
         if "not a git repository" in said:
             raise NotInGit(f"{root} is not in a git repository: the impact report compares the working tree "
-                                 "with a commit of the project. Commit it once (git init && git add -A && git commit "
-                                 "-m 'the record'); after the next data edit, `reprobook diff` shows what moved")
+                           "with a commit of the project. Commit it once (git init && git add -A && git commit "
+                           "-m 'the record'); after the next data edit, `reprobook diff` shows what moved")
         raise ReprobookError(f"git cannot read the repository of {root}: {said}")
     if inside.stdout.strip() != "true":
         raise ReprobookError(f"{root} is inside a git repository's own folder, not its working tree")
@@ -57,8 +57,8 @@ def resolve(root: Path, ref: str) -> str:
     head = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=root, capture_output=True, text=True)
     if head.returncode != 0:
         raise NotInGit("the git repository has no commit yet: the impact report compares the working tree "
-                             "with one. Commit the project (git add -A && git commit -m 'the record'), then edit "
-                             "and run `reprobook diff`")
+                       "with one. Commit the project (git add -A && git commit -m 'the record'), then edit "
+                       "and run `reprobook diff`")
     raise ReprobookError(f"'{ref}' is not a git revision of this repository; give a commit, branch or tag "
                          "(e.g. make diff REF=HEAD~1)")
 

@@ -20,7 +20,7 @@ from .execute import Outcome
 from .hashing import content_sha256
 from .plan import STALE, JobPlan
 from .spec import Pipeline, upstream
-from .strategies import RunContext, Unit, strategy_for
+from .strategies import RunContext, Unit, points_dir, strategy_for
 
 
 _RUNS = itertools.count(1)
@@ -170,7 +170,7 @@ def forget_runs(ctx: RunContext, executed: list[str]) -> None:
     for name in executed:
         jp = ctx.plans[name]
         shutil.rmtree(jp.cache_dir, ignore_errors=True)
-        shutil.rmtree(ctx.paths.cache / name / "points", ignore_errors=True)
+        shutil.rmtree(points_dir(ctx.paths, name), ignore_errors=True)
 
 
 def inputs_unchanged(ctx: RunContext, executed: list[str]) -> None:

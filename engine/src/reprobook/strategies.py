@@ -24,6 +24,11 @@ from .hashing import sha256_json
 SAVED = "saved.json"  # in a sweep point's cache folder: which cell saved each table (reprobook.provenance)
 
 
+def points_dir(paths: Paths, job: str) -> Path:
+    """Where a sweep caches its points, one folder per point key."""
+    return paths.cache / job / "points"
+
+
 @dataclass
 class RunContext:
     """What every unit of one run shares."""
@@ -100,7 +105,7 @@ class Sweep:
         sweep = jp.record["sweep"]
         key = sha256_json({**jp.record, "sweep": {"parameter": sweep["parameter"], "column": sweep["column"]},
                            "point": point})
-        return ctx.paths.cache / jp.job.name / "points" / key
+        return points_dir(ctx.paths, jp.job.name) / key
 
     def units(self, ctx: RunContext, jp: JobPlan) -> list[Unit]:
         sweep = jp.job.sweep
